@@ -1,0 +1,143 @@
+# J County budget performance management: research compendium build.
+#
+#   make all     environment, data, notebooks, figures, tables, paper PDF
+#   make test    the test suite, including an end-to-end build of the PDF
+#   make help    every target, with what it does
+#
+# Parameters come from params.yaml; override any as NAME=value, e.g.
+#   make all SEED=7 ROTATION=varimax
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+
+PYTHON_BOOT ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+ENV_STAMP := $(VENV)/.installed
+TEX_STAMP := build/.tex-ok
+BUILD := build
+NBOUT := $(BUILD)/notebooks
+PARAMS := $(BUILD)/params.yaml
+# Debian packages of the paper build: XeLaTeX with xeCJK (Chinese), latexmk,
+# booktabs/threeparttable (latex-extra), Latin Modern and the Noto CJK fonts
+# (also used by the figures).
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-xetex texlive-lang-chinese \
+                texlive-lang-cjk lmodern latexmk fonts-noto-cjk
+export PYTHONDONTWRITEBYTECODE :=
+export UV_PYTHON_DOWNLOADS := never
+export MPLBACKEND := Agg
+export JCOUNTY_ROOT := $(CURDIR)
+
+# Command-line variables become parameter overrides (make all SEED=7 → seed: 7).
+OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
+
+PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/simulate/*.py)
+CODEBOOK := data/raw/codebook.yaml
+SURVEY_RAW := data/raw/survey_wjx_by_text.xlsx data/raw/survey_wjx_by_number.xlsx
+CASES_RAW := $(wildcard data/raw/cases_*.csv)
+COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
+RUN = $(PY) -m analysis.runner $< --params $(PARAMS)
+
+.DEFAULT_GOAL := help
+.PHONY: all help env tex test test-fast lab clean clean-all simulate results bench check-raw FORCE
+
+help: ## Show this help
+	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n",$$1,$$2}'
+	@echo "Parameters (override as NAME=value): see params.yaml"
+
+# --------------------------------------------------------------------------- environment
+env: $(ENV_STAMP) ## Create .venv and install the locked Python packages
+
+$(ENV_STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON_BOOT) >/dev/null || { echo "error: $(PYTHON_BOOT) not found; install Python 3.11+"; exit 1; }
+	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ needed"; exit 1; }
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) || { echo "error: cannot create a venv; run: apt-get install -y python3-venv"; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip sync --quiet --python $(PY) --compile-bytecode requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps --compile-bytecode -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (J County BPM)" >/dev/null
+	@touch $@
+
+tex: $(TEX_STAMP) ## Install the LaTeX toolchain from Debian packages (when missing)
+
+$(TEX_STAMP):
+	@mkdir -p $(BUILD)
+	@if command -v latexmk >/dev/null && command -v xelatex >/dev/null && kpsewhich xeCJK.sty >/dev/null \
+	    && kpsewhich ctexhook.sty >/dev/null && kpsewhich threeparttable.sty >/dev/null \
+	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  echo "LaTeX toolchain present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing the LaTeX toolchain (Debian packages, about a minute)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	  rm -f $$HOME/.cache/matplotlib/fontlist-*.json; \
+	else \
+	  echo "error: the LaTeX toolchain is missing. Run:"; \
+	  echo "  sudo apt-get install -y --no-install-recommends $(TEX_PACKAGES)"; exit 1; \
+	fi
+	@touch $@
+
+# Resolved parameters: rewritten only when params.yaml or an override changes them.
+$(PARAMS): params.yaml $(ENV_STAMP) FORCE
+	@mkdir -p $(BUILD)
+	@$(PY) -m analysis.params resolve $@ $(OVERRIDES)
+
+# --------------------------------------------------------------------------- data
+simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for byte) in data/raw
+	$(PY) -m analysis.simulate --out data/raw
+
+check-raw: ## Verify data/raw against its SHA256SUMS
+	cd data/raw && sha256sum --quiet -c SHA256SUMS && echo "data/raw: all checksums match"
+
+# --------------------------------------------------------------------------- notebooks
+OUT_01 := $(NBOUT)/01_import_clean.ipynb \
+  data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
+  data/processed/open_answers.csv data/processed/exclusion_log.csv data/processed/exclusion_flow.csv \
+  data/processed/data_dictionary.csv data/processed/STATUS.txt \
+  figures/exclusion_flow.pdf figures/exclusion_flow.png \
+  paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
+
+$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK) $(SURVEY_RAW) $(COMMON)
+	$(RUN)
+
+NOTEBOOK_OUTPUTS := $(OUT_01)
+
+# --------------------------------------------------------------------------- paper
+PAPER_GEN := paper/generated/provenance.tex
+
+paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt FORCE
+	@mkdir -p paper/generated
+	@$(PY) -m analysis.paper provenance $@
+
+paper/build/main.pdf: paper/main.tex paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
+	@mkdir -p paper/build
+	cd paper && latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error -outdir=build -quiet main.tex >/dev/null \
+	  || { tail -40 build/main.log; rm -f build/main.fdb_latexmk; exit 1; }
+	$(PY) -m analysis.paper check-log paper/build/main.log
+
+all: $(ENV_STAMP) paper/build/main.pdf ## Build everything: environment, data, notebooks, figures, tables, paper PDF
+	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/*.html"
+
+# --------------------------------------------------------------------------- checks
+test: $(ENV_STAMP) $(TEX_STAMP) ## Run the test suite (includes the end-to-end build of the PDF)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(ENV_STAMP) ## Unit tests only (no end-to-end build)
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+lab: $(ENV_STAMP) ## Open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+clean: ## Remove everything the build made (keeps .venv and data/raw)
+	rm -rf $(BUILD) paper/build paper/generated results figures/*.pdf figures/*.png
+	find data/processed -type f ! -name README.md ! -name .gitkeep -delete
+
+clean-all: clean ## Also remove the virtual environment
+	rm -rf $(VENV)
+
+FORCE:

@@ -1,0 +1,298 @@
+"""Cleaning: exclusion rules, reverse scoring, scale scores and de-identification.
+
+The exclusion rules run in a fixed, documented order; a response is excluded by
+the first rule that catches it and the log also lists every other rule it
+would have failed, so that no decision is hidden:
+
+1. ``duplicate``      a second submission with the same answers to every
+                      closed question (and, where the export has it, the same
+                      IP address) as an earlier one: a duplicate is not a
+                      person, so it goes first. The earliest is kept.
+2. ``incomplete``     fewer than ``min_answered_share`` of the scale items answered.
+3. ``attention``      an instructed-response item answered otherwise than instructed
+                      (Meade & Craig 2012 recommend such items).
+4. ``speeder``        time taken below ``speeder_fraction`` × the median time of
+                      the responses still in (one third of the median is a
+                      common cut; Greszki, Meyer & Schoen 2015).
+5. ``straightlining`` the same answer to every scale item, reverse-keyed items
+                      included, so that the answers contradict each other
+                      (Kim et al. 2019 on straightlining).
+
+Every rule can be switched off (``CleaningRules.none()``), which is what
+``make results CLEAN=none`` does for instruments that were already cleaned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+
+RULE_ORDER = ("duplicate", "incomplete", "attention", "speeder", "straightlining")
+RULE_LABELS = {
+    "duplicate": ("重复提交", "Duplicate submission"),
+    "incomplete": ("作答不完整", "Incomplete"),
+    "attention": ("注意力检测未通过", "Failed attention check"),
+    "speeder": ("作答过快", "Speeder"),
+    "straightlining": ("直线作答", "Straight-lining"),
+}
+IDENTIFYING_COLUMNS = ("respondent_id", "ip", "submitted_at", "source")
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Parameters of the exclusion rules (``None`` or ``False`` switches a rule off)."""
+
+    duplicates: bool = True
+    min_answered_share: float | None = 0.5
+    attention: bool = True
+    speeder_fraction: float | None = 1 / 3
+    straightlining: bool = True
+
+    @classmethod
+    def none(cls) -> "CleaningRules":
+        return cls(duplicates=False, min_answered_share=None, attention=False, speeder_fraction=None,
+                   straightlining=False)
+
+    def __post_init__(self):
+        if self.min_answered_share is not None and not 0 < self.min_answered_share <= 1:
+            raise ValueError(f"min_answered_share must lie in (0, 1], got {self.min_answered_share}")
+        if self.speeder_fraction is not None and not 0 < self.speeder_fraction < 1:
+            raise ValueError(f"speeder_fraction must lie in (0, 1), got {self.speeder_fraction}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pseudonymise(canonical: pd.DataFrame) -> pd.Series:
+    """A new key per response, ``R0001``… in the order of ``respondent_id``.
+
+    The key carries no information beyond the order of submission numbers; the
+    raw id and the IP address are dropped before anything is written.
+    """
+    order = canonical["respondent_id"].rank(method="first").astype(int)
+    width = max(4, len(str(len(canonical))))
+    return order.map(lambda k: f"R{k:0{width}d}")
+
+
+def _rule_flags(df: pd.DataFrame, codebook: Codebook, rules: CleaningRules) -> pd.DataFrame:
+    """Boolean flags per rule for every response (before the order is applied)."""
+    items = codebook.items()
+    flags = pd.DataFrame(False, index=df.index, columns=list(RULE_ORDER))
+    if rules.duplicates:
+        closed = [c for c in codebook.demographics + items + list(codebook.attention_checks) + codebook.criteria
+                  if c in df.columns]
+        key = closed + (["ip"] if "ip" in df.columns else [])
+        ordered = df.sort_values(["submitted_at", "respondent_id"] if "submitted_at" in df.columns
+                                 else ["respondent_id"], kind="stable")
+        dup = ordered[key].astype(str).duplicated(keep="first")
+        flags.loc[dup[dup].index, "duplicate"] = True
+    if rules.min_answered_share is not None:
+        answered = df[items].notna().mean(axis=1)
+        flags["incomplete"] = answered < rules.min_answered_share
+    if rules.attention and codebook.attention_checks:
+        fail = pd.Series(False, index=df.index)
+        for check, expected in codebook.attention_checks.items():
+            if check in df.columns:
+                fail |= df[check].ne(expected).fillna(True).astype(bool)
+        flags["attention"] = fail
+    if rules.straightlining:
+        answered = df[items]
+        n_answered = answered.notna().sum(axis=1)
+        same = answered.nunique(axis=1, dropna=True) == 1
+        # at least half the items answered, and the block contains a reverse item that was answered
+        has_reverse = df[[i for i in codebook.reverse_items if i in df.columns]].notna().any(axis=1) \
+            if codebook.reverse_items else True
+        flags["straightlining"] = same & (n_answered >= math.ceil(len(items) / 2)) & has_reverse
+    return flags
+
+
+def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: CleaningRules = CleaningRules()
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply the exclusion rules in order.
+
+    Returns
+    -------
+    kept : the valid responses (identifiers still present; see :func:`deidentify`).
+    log : one row per submitted response: ``case_id``, ``status`` (valid or
+        excluded), ``rule`` (the first rule that excluded it), ``step``,
+        ``reason`` (readable, with the numbers), ``also_flagged`` (other rules
+        it fails). valid + excluded = submitted, always.
+    flow : one row per step: ``step, rule, n_before, n_excluded, n_after``,
+        starting with the submitted count, for the flow figure.
+    """
+    if "respondent_id" not in canonical.columns:
+        raise ValueError("the canonical table needs a 'respondent_id' column")
+    df = canonical.copy()
+    df["case_id"] = pseudonymise(df)
+    flags = _rule_flags(df, codebook, rules)
+    remaining = pd.Series(True, index=df.index)
+    rule_of = pd.Series(pd.NA, index=df.index, dtype=object)
+    reason = pd.Series("", index=df.index, dtype=object)
+    flow = [{"step": 0, "rule": "submitted", "n_before": len(df), "n_excluded": 0, "n_after": len(df)}]
+    items = codebook.items()
+    for step, rule in enumerate(RULE_ORDER, start=1):
+        active = {"duplicate": rules.duplicates, "incomplete": rules.min_answered_share is not None,
+                  "attention": rules.attention and bool(codebook.attention_checks),
+                  "speeder": rules.speeder_fraction is not None and "duration_s" in df.columns,
+                  "straightlining": rules.straightlining}[rule]
+        n_before = int(remaining.sum())
+        if not active:
+            continue
+        if rule == "speeder":
+            median = float(df.loc[remaining, "duration_s"].astype(float).median())
+            cut = rules.speeder_fraction * median
+            flags["speeder"] = df["duration_s"].astype(float) < cut
+            detail = lambda i: f"{float(df.at[i, 'duration_s']):.0f} s < {cut:.0f} s ({rules.speeder_fraction:.2f} × median {median:.0f} s)"  # noqa: E731
+        elif rule == "incomplete":
+            share = df[items].notna().mean(axis=1)
+            detail = lambda i: f"{share[i]:.0%} of scale items answered < {rules.min_answered_share:.0%}"  # noqa: E731
+        elif rule == "attention":
+            detail = lambda i: "; ".join(f"{c} = {df.at[i, c] if pd.notna(df.at[i, c]) else 'empty'}, instructed {e}"  # noqa: E731
+                                         for c, e in codebook.attention_checks.items() if c in df.columns)
+        elif rule == "straightlining":
+            detail = lambda i: f"every answered scale item = {df.loc[i, items].dropna().iloc[0]}, reverse items included"  # noqa: E731
+        else:
+            detail = lambda i: "same closed answers" + (" and IP" if "ip" in df.columns else "") + " as an earlier submission"  # noqa: E731
+        hit = remaining & flags[rule].fillna(False).astype(bool)
+        for i in df.index[hit]:
+            rule_of[i] = rule
+            reason[i] = f"{RULE_LABELS[rule][1]}: {detail(i)}"
+        remaining &= ~hit
+        flow.append({"step": step, "rule": rule, "n_before": n_before, "n_excluded": int(hit.sum()),
+                     "n_after": int(remaining.sum())})
+    also = flags.apply(lambda r: ";".join(c for c in RULE_ORDER if r[c]), axis=1)
+    log = pd.DataFrame({
+        "case_id": df["case_id"],
+        "status": np.where(remaining, "valid", "excluded"),
+        "rule": rule_of,
+        "step": rule_of.map({r: k for k, r in enumerate(RULE_ORDER, start=1)}).astype("Int64"),
+        "reason": reason,
+        "also_flagged": [";".join(x for x in a.split(";") if x and x != r) if isinstance(a, str) else ""
+                         for a, r in zip(also, rule_of.fillna(""))],
+    }).sort_values("case_id").reset_index(drop=True)
+    flow_df = pd.DataFrame(flow)
+    flow_df = pd.concat([flow_df, pd.DataFrame([{"step": len(RULE_ORDER) + 1, "rule": "valid",
+                                                  "n_before": int(remaining.sum()), "n_excluded": 0,
+                                                  "n_after": int(remaining.sum())}])], ignore_index=True)
+    kept = df.loc[remaining].reset_index(drop=True)
+    return kept, log, flow_df
+
+
+def reverse_score(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Reverse-keyed items become ``min + max − x``; other columns are returned unchanged."""
+    out = df.copy()
+    for item in codebook.reverse_items:
+        if item in out.columns:
+            lo, hi = codebook.bounds(item)
+            out[item] = (lo + hi) - out[item]
+    return out
+
+
+def scale_scores(scored: pd.DataFrame, codebook: Codebook, min_answered_share: float = 0.5,
+                 constructs: list[str] | None = None) -> pd.DataFrame:
+    """Mean of each construct's (reverse-scored) items, when enough items were answered.
+
+    A score is computed when at least ``ceil(min_answered_share × k)`` of the
+    construct's ``k`` items are answered, otherwise it is missing (the
+    "half-rule" common in scale scoring; Newman 2014 reviews the options).
+    """
+    if not 0 < min_answered_share <= 1:
+        raise ValueError("min_answered_share must lie in (0, 1]")
+    out = pd.DataFrame(index=scored.index)
+    for c in constructs or codebook.constructs():
+        items = codebook.items(c)
+        missing = [i for i in items if i not in scored.columns]
+        if missing:
+            raise ValueError(f"scale_scores: items {missing} of construct {c} are not in the data")
+        block = scored[items].astype("Float64")
+        need = math.ceil(min_answered_share * len(items))
+        mean = block.mean(axis=1, skipna=True)
+        out[c] = mean.where(block.notna().sum(axis=1) >= need).astype(float)
+    return out
+
+
+PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
+    """Remove phone numbers, 18-digit resident ID numbers and e-mail addresses from free text.
+
+    Returns the screened texts and a log (``index, kind, n``) of what was removed,
+    without the removed values themselves.
+    """
+    log = []
+    out = []
+    for idx, text in texts.items():
+        if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+            out.append(pd.NA)
+            continue
+        text = str(text)
+        for kind, pattern, mask in (("id_number", ID_NUMBER, "[身份证号已删除]"), ("phone", PHONE, "[电话已删除]"),
+                                    ("email", EMAIL, "[邮箱已删除]")):
+            text, n = pattern.subn(mask, text)
+            if n:
+                log.append({"index": idx, "kind": kind, "n": n})
+        out.append(text)
+    return pd.Series(out, index=texts.index, dtype=object), pd.DataFrame(log, columns=["index", "kind", "n"])
+
+
+def deidentify(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop respondent ids, IP addresses, submission times and channels; keep ``case_id`` first."""
+    if "case_id" not in df.columns:
+        raise ValueError("deidentify needs the 'case_id' pseudonym from apply_exclusions")
+    keep = ["case_id"] + [c for c in df.columns if c not in IDENTIFYING_COLUMNS and c != "case_id"]
+    return df[keep].copy()
+
+
+def rules_from_params(params: dict) -> CleaningRules:
+    """Build the rules from notebook parameters; ``clean='none'`` switches every rule off."""
+    if str(params.get("clean", "default")).lower() == "none":
+        return CleaningRules.none()
+    base = CleaningRules()
+    return replace(base,
+                   duplicates=bool(params.get("exclude_duplicates", base.duplicates)),
+                   min_answered_share=params.get("min_answered_share", base.min_answered_share),
+                   attention=bool(params.get("exclude_failed_attention", base.attention)),
+                   speeder_fraction=params.get("speeder_fraction", base.speeder_fraction),
+                   straightlining=bool(params.get("exclude_straightliners", base.straightlining)))
+
+
+def plot_exclusion_flow(flow: pd.DataFrame, lang: str = "en"):
+    """A flow diagram (boxes and arrows) from submitted responses to the valid sample."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    steps = flow[(flow["rule"] != "submitted") & (flow["rule"] != "valid")]
+    n_sub = int(flow.loc[flow["rule"] == "submitted", "n_after"].iloc[0])
+    n_valid = int(flow.loc[flow["rule"] == "valid", "n_after"].iloc[0])
+    k = len(steps)
+    fig, ax = plt.subplots(figsize=(6.4, 1.0 + 0.62 * (k + 2)))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-(k + 1) - 0.6, 0.6)
+    ax.axis("off")
+    zh = lang == "zh"
+
+    def box(x, y, w, text, colour):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.24), w, 0.48, boxstyle="round,pad=0.02", fc=colour,
+                                    ec="#444444", lw=0.8))
+        ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+    box(3, 0, 4.6, f"{'提交答卷' if zh else 'Submitted responses'}  n = {n_sub}", "#E8EEF7")
+    for j, (_, row) in enumerate(steps.iterrows(), start=1):
+        ax.annotate("", xy=(3, -j + 0.26), xytext=(3, -j + 0.74), arrowprops=dict(arrowstyle="->", lw=0.8))
+        label = RULE_LABELS[row["rule"]][0 if zh else 1]
+        box(3, -j, 4.6, f"{'剩余' if zh else 'Remaining'}  n = {int(row['n_after'])}", "#F7F7F7")
+        ax.annotate("", xy=(5.9, -j + 0.5), xytext=(3, -j + 0.5), arrowprops=dict(arrowstyle="->", lw=0.6,
+                                                                                  color="#888888"))
+        box(7.9, -j + 0.5, 3.8, f"{label}: {int(row['n_excluded'])}", "#FBE3D6")
+    ax.annotate("", xy=(3, -(k + 1) + 0.26), xytext=(3, -(k + 1) + 0.74), arrowprops=dict(arrowstyle="->", lw=0.8))
+    box(3, -(k + 1), 4.6, f"{'有效样本' if zh else 'Valid sample'}  n = {n_valid}", "#D9F0D3")
+    return fig

@@ -1,0 +1,41 @@
+"""Every path of the compendium, in one place.
+
+Notebooks and command-line tools import their locations from here so that a
+file is named once. The root is the repository that contains ``src/analysis``;
+set ``JCOUNTY_ROOT`` to run the code against another checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(os.environ.get("JCOUNTY_ROOT", Path(__file__).resolve().parents[2]))
+
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+PROCESSED = DATA / "processed"
+RESULTS = ROOT / "results"
+FIGURES = ROOT / "figures"
+PAPER = ROOT / "paper"
+GENERATED = PAPER / "generated"
+BUILD = ROOT / "build"
+EXECUTED = BUILD / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
+PARAMS_FILE = ROOT / "params.yaml"
+
+CODEBOOK = RAW / "codebook.yaml"
+SURVEY_TEXT = RAW / "survey_wjx_by_text.xlsx"
+SURVEY_NUMBER = RAW / "survey_wjx_by_number.xlsx"
+CASE_PROJECTS = RAW / "cases_projects.csv"
+CASE_INDICATORS = RAW / "cases_indicator_scores.csv"
+CASE_DEPARTMENTS = RAW / "cases_departments.csv"
+CASE_WEIGHTS = RAW / "cases_indicator_weights.csv"
+SIMULATION_TRUTH = RAW / "simulation_truth.json"
+RAW_CHECKSUMS = RAW / "SHA256SUMS"
+
+
+def ensure_output_dirs() -> None:
+    """Create the folders the pipeline writes to (never ``data/raw``)."""
+    for folder in (PROCESSED, RESULTS, FIGURES, GENERATED, EXECUTED):
+        folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,75 @@
+"""The one place that decides how figures look.
+
+Every figure of the compendium is made under :func:`apply` and saved with
+:func:`save`, which writes a vector PDF (for the paper) and a PNG (for the
+executed notebooks and the README), stamps "SIMULATED DATA" in the corner when
+the data are the simulated stand-in, and strips the creation date so that a
+re-run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on build machines; notebooks still show PNGs inline
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+#: Colour-blind-safe palette (Okabe & Ito 2008), used in this order.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+#: Diverging palette for 5-point Likert answers, strongly disagree → strongly agree.
+LIKERT_COLOURS = ["#B2182B", "#EF8A62", "#D9D9D9", "#67A9CF", "#2166AC"]
+
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei"]
+SIMULATED_STAMP = "SIMULATED DATA · 模拟数据"
+
+
+def cjk_font_available() -> str | None:
+    """Name of an installed CJK font, or None (figures then fall back to English labels)."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in CJK_FONTS if f in names), None)
+
+
+def apply() -> None:
+    """Set the compendium's matplotlib style (call once per notebook)."""
+    cjk = cjk_font_available()
+    family = ([cjk] if cjk else []) + ["DejaVu Sans"]
+    matplotlib.rcParams.update({
+        "font.family": family,
+        "axes.unicode_minus": False,
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "figure.dpi": 110,
+        "savefig.dpi": 200,
+        "savefig.bbox": "tight",
+        "pdf.fonttype": 42,  # embed TrueType so text stays selectable in the PDF
+        "svg.hashsalt": "jcounty",
+        "path.simplify": False,
+    })
+
+
+def stamp_simulated(fig: plt.Figure, simulated: bool = True) -> None:
+    """Write the data-honesty stamp into the figure's top-right corner."""
+    if simulated:
+        fig.text(0.995, 0.995, SIMULATED_STAMP, ha="right", va="top", fontsize=7,
+                 color="#B2182B", alpha=0.9, fontweight="bold")
+
+
+def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
+    """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path."""
+    path = Path(path).with_suffix("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp_simulated(fig, simulated)
+    # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
+    fig.savefig(path.with_suffix(".pdf"), metadata={"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None})
+    fig.savefig(path.with_suffix(".png"), metadata={"Software": None})
+    return path.with_suffix(".pdf")
