@@ -561,6 +561,8 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
     for k, v in enumerate(df["respondent_id"]):
         if _is_missing(v):
             raise DataImportError(file, "empty respondent id", row=k + 2, column="respondent_id")
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            v = int(v)  # SPSS and CSV readers give whole-number ids as floats
         ids.append(str(v).strip() if not isinstance(v, (int, np.integer)) else int(v))
     try:
         ids = [int(v) for v in ids]
