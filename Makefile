@@ -119,6 +119,7 @@ paper/build/main.pdf: paper/main.tex paper/references.bib $(NOTEBOOK_OUTPUTS) $(
 	cd paper && latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error -outdir=build -quiet main.tex >/dev/null \
 	  || { tail -40 build/main.log; rm -f build/main.fdb_latexmk; exit 1; }
 	$(PY) -m analysis.paper check-log paper/build/main.log
+	@touch $@
 
 all: $(ENV_STAMP) paper/build/main.pdf ## Build everything: environment, data, notebooks, figures, tables, paper PDF
 	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/*.html"
