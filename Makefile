@@ -44,7 +44,7 @@ COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED
 RUN = $(PY) -m analysis.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
-.PHONY: all help env tex test test-fast lab clean clean-all simulate results bench check-raw FORCE
+.PHONY: all help env tex test test-fast lab clean clean-all simulate results bench check-raw print-outputs FORCE
 
 help: ## Show this help
 	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
@@ -82,10 +82,26 @@ $(TEX_STAMP):
 	fi
 	@touch $@
 
-# Resolved parameters: rewritten only when params.yaml or an override changes them.
-$(PARAMS): params.yaml $(ENV_STAMP) FORCE
+# Resolved parameters and the commit, rewritten only when they change. This runs
+# while make reads this file (not as a recipe), so that `make -n` shows the truth
+# and an unknown parameter stops make before anything runs.
+ifneq ($(wildcard $(ENV_STAMP)),)
+PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
+ifneq ($(PARAMS_ERROR),)
+$(error $(PARAMS_ERROR))
+endif
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo -dirty)
+$(shell mkdir -p $(BUILD) && { [ -f $(BUILD)/commit.txt ] && [ "$$(cat $(BUILD)/commit.txt)" = "$(COMMIT)" ] || echo "$(COMMIT)" > $(BUILD)/commit.txt; })
+endif
+
+# On a fresh clone the environment comes first, then the parameters.
+$(PARAMS): params.yaml $(ENV_STAMP)
 	@mkdir -p $(BUILD)
 	@$(PY) -m analysis.params resolve $@ $(OVERRIDES)
+
+$(BUILD)/commit.txt: $(ENV_STAMP)
+	@mkdir -p $(BUILD)
+	@git rev-parse --short=12 HEAD 2>/dev/null > $@ || echo unknown > $@
 
 # --------------------------------------------------------------------------- data
 simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for byte) in data/raw
@@ -110,7 +126,7 @@ NOTEBOOK_OUTPUTS := $(OUT_01)
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex
 
-paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt FORCE
+paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt $(BUILD)/commit.txt
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper provenance $@
 
@@ -142,3 +158,6 @@ clean-all: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
 
 FORCE:
+
+print-outputs: ## List every file the notebooks declare as outputs
+	@printf '%s\n' $(NOTEBOOK_OUTPUTS)

@@ -36,7 +36,9 @@ def write_provenance(out: Path) -> bool:
         simulated = status.read_text(encoding="utf-8").startswith("simulated: true")
     else:  # before the first build: judge the shipped raw files
         simulated = provenance.is_simulated(paths.SURVEY_TEXT, paths.SURVEY_NUMBER)
-    text = provenance_tex(provenance.git_commit(), simulated)
+    commit_file = paths.BUILD / "commit.txt"
+    commit = commit_file.read_text().strip() if commit_file.exists() else provenance.git_commit()
+    text = provenance_tex(commit, simulated)
     if out.exists() and out.read_text(encoding="utf-8") == text:
         return False
     out.parent.mkdir(parents=True, exist_ok=True)

