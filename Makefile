@@ -37,7 +37,7 @@ export JCOUNTY_ROOT := $(CURDIR)
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
 
 PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/simulate/*.py)
-CODEBOOK := data/raw/codebook.yaml
+CODEBOOK_RAW := data/raw/codebook.yaml
 SURVEY_RAW := data/raw/survey_wjx_by_text.xlsx data/raw/survey_wjx_by_number.xlsx
 CASES_RAW := $(wildcard data/raw/cases_*.csv)
 COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
@@ -86,12 +86,14 @@ $(TEX_STAMP):
 # while make reads this file (not as a recipe), so that `make -n` shows the truth
 # and an unknown parameter stops make before anything runs.
 ifneq ($(wildcard $(ENV_STAMP)),)
+ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench,$(or $(MAKECMDGOALS),help)),)
 PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
 ifneq ($(PARAMS_ERROR),)
 $(error $(PARAMS_ERROR))
 endif
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo -dirty)
 $(shell mkdir -p $(BUILD) && { [ -f $(BUILD)/commit.txt ] && [ "$$(cat $(BUILD)/commit.txt)" = "$(COMMIT)" ] || echo "$(COMMIT)" > $(BUILD)/commit.txt; })
+endif
 endif
 
 # On a fresh clone the environment comes first, then the parameters.
@@ -107,6 +109,12 @@ $(BUILD)/commit.txt: $(ENV_STAMP)
 simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for byte) in data/raw
 	$(PY) -m analysis.simulate --out data/raw
 
+results: $(ENV_STAMP) ## Measurement analyses of any survey: make results SURVEY=f CODEBOOK=f OUT=dir [CLEAN=none] [N_FACTORS= EXTRACTION= ROTATION= MISSING= SEED=]
+	@test -n "$(SURVEY)" -a -n "$(CODEBOOK)" -a -n "$(OUT)" || { echo "usage: make results SURVEY=file [SURVEY_NUMBER=file] CODEBOOK=file OUT=dir [CLEAN=none] [N_FACTORS=k] [EXTRACTION=minres|ml|pa] [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=n]"; exit 2; }
+	$(PY) -m analysis.survey_results --survey "$(SURVEY)" --survey-number "$(SURVEY_NUMBER)" --codebook "$(CODEBOOK)" \
+	  --out "$(OUT)" --clean "$(or $(CLEAN),default)" --n-factors "$(or $(N_FACTORS),0)" --extraction "$(or $(EXTRACTION),minres)" \
+	  --rotation "$(or $(ROTATION),oblimin)" --missing "$(or $(MISSING),pairwise)" --seed "$(or $(SEED),20261127)"
+
 check-raw: ## Verify data/raw against its SHA256SUMS
 	cd data/raw && sha256sum --quiet -c SHA256SUMS && echo "data/raw: all checksums match"
 
@@ -118,7 +126,7 @@ OUT_01 := $(NBOUT)/01_import_clean.ipynb \
   figures/exclusion_flow.pdf figures/exclusion_flow.png \
   paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
 
-$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK) $(SURVEY_RAW) $(COMMON)
+$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_RAW) $(SURVEY_RAW) $(COMMON)
 	$(RUN)
 
 NOTEBOOK_OUTPUTS := $(OUT_01)

