@@ -31,7 +31,8 @@ CASE_PROJECTS = RAW / "cases_projects.csv"
 CASE_INDICATORS = RAW / "cases_indicator_scores.csv"
 CASE_DEPARTMENTS = RAW / "cases_departments.csv"
 CASE_WEIGHTS = RAW / "cases_indicator_weights.csv"
-SIMULATION_TRUTH = RAW / "simulation_truth.json"
+SIMULATION_TRUTH_SURVEY = RAW / "simulation_truth_survey.json"
+SIMULATION_TRUTH_CASES = RAW / "simulation_truth_cases.json"
 RAW_CHECKSUMS = RAW / "SHA256SUMS"
 
 
