@@ -57,7 +57,11 @@ env: $(ENV_STAMP) ## Create .venv and install the locked Python packages
 $(ENV_STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON_BOOT) >/dev/null || { echo "error: $(PYTHON_BOOT) not found; install Python 3.11+"; exit 1; }
 	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ needed"; exit 1; }
-	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) || { echo "error: cannot create a venv; run: apt-get install -y python3-venv"; exit 1; }
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing python3-venv (Debian package)"; rm -rf $(VENV); \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON_BOOT) -m venv $(VENV); \
+	  else echo "error: cannot create a virtual environment. Run: sudo apt-get install -y python3-venv"; exit 1; fi; }
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(UV) pip sync --quiet --python $(PY) --compile-bytecode requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps --compile-bytecode -e .
@@ -154,6 +158,9 @@ test: $(ENV_STAMP) $(TEX_STAMP) ## Run the test suite (includes the end-to-end b
 
 test-fast: $(ENV_STAMP) ## Unit tests only (no end-to-end build)
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+bench: $(ENV_STAMP) ## Measure time and peak memory of each pipeline step (writes build/bench.json)
+	$(PY) tools/bench.py
 
 lab: $(ENV_STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
