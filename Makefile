@@ -38,7 +38,8 @@ OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(orig
 
 PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/simulate/*.py)
 CODEBOOK_RAW := data/raw/codebook.yaml
-SURVEY_RAW := data/raw/survey_wjx_by_text.xlsx data/raw/survey_wjx_by_number.xlsx
+# The survey the notebooks read: the shipped simulated pair unless SURVEY= (and SURVEY_NUMBER=) say otherwise.
+SURVEY_RAW := $(or $(SURVEY),data/raw/survey_wjx_by_text.xlsx) $(if $(filter command line,$(origin SURVEY_NUMBER)),$(SURVEY_NUMBER),data/raw/survey_wjx_by_number.xlsx)
 CASES_RAW := $(wildcard data/raw/cases_*.csv)
 COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = $(PY) -m analysis.runner $< --params $(PARAMS)
@@ -130,7 +131,7 @@ OUT_01 := $(NBOUT)/01_import_clean.ipynb \
   figures/exclusion_flow.pdf figures/exclusion_flow.png \
   paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
 
-$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_RAW) $(SURVEY_RAW) $(COMMON)
+$(OUT_01) &: notebooks/01_import_clean.ipynb $(or $(CODEBOOK),$(CODEBOOK_RAW)) $(SURVEY_RAW) $(COMMON)
 	$(RUN)
 
 NOTEBOOK_OUTPUTS := $(OUT_01)

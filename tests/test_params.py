@@ -21,7 +21,8 @@ def test_override_keeps_type_and_unknown_is_an_error():
 
 
 def test_make_only_variables_are_not_parameters():
-    assert params.resolve({"seed": 1}, {"OUT": "x", "SURVEY": "y"}) == {"seed": 1}
+    assert params.resolve({"seed": 1}, {"OUT": "x", "PYTHON": "y"}) == {"seed": 1}
+    assert params.resolve({"survey": "a.xlsx"}, {"SURVEY": "b.sav"}) == {"survey": "b.sav"}
 
 
 def test_write_if_changed(tmp_path):
