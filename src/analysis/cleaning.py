@@ -273,10 +273,10 @@ def plot_exclusion_flow(flow: pd.DataFrame, lang: str = "en"):
     steps = flow[(flow["rule"] != "submitted") & (flow["rule"] != "valid")]
     n_sub = int(flow.loc[flow["rule"] == "submitted", "n_after"].iloc[0])
     n_valid = int(flow.loc[flow["rule"] == "valid", "n_after"].iloc[0])
-    k = len(steps)
-    fig, ax = plt.subplots(figsize=(6.4, 1.0 + 0.62 * (k + 2)))
+    k = max(len(steps), 1)
+    fig, ax = plt.subplots(figsize=(6.4, 1.0 + 0.62 * (k + 1)))
     ax.set_xlim(0, 10)
-    ax.set_ylim(-(k + 1) - 0.6, 0.6)
+    ax.set_ylim(-k - 0.6, 0.6)
     ax.axis("off")
     zh = lang == "zh"
 
@@ -285,14 +285,19 @@ def plot_exclusion_flow(flow: pd.DataFrame, lang: str = "en"):
                                     ec="#444444", lw=0.8))
         ax.text(x, y, text, ha="center", va="center", fontsize=8)
 
+    def arrow(y_from, y_to):
+        ax.annotate("", xy=(3, y_to + 0.26), xytext=(3, y_from - 0.26), arrowprops=dict(arrowstyle="->", lw=0.8))
+
     box(3, 0, 4.6, f"{'提交答卷' if zh else 'Submitted responses'}  n = {n_sub}", "#E8EEF7")
     for j, (_, row) in enumerate(steps.iterrows(), start=1):
-        ax.annotate("", xy=(3, -j + 0.26), xytext=(3, -j + 0.74), arrowprops=dict(arrowstyle="->", lw=0.8))
+        arrow(-j + 1, -j)
         label = RULE_LABELS[row["rule"]][0 if zh else 1]
-        box(3, -j, 4.6, f"{'剩余' if zh else 'Remaining'}  n = {int(row['n_after'])}", "#F7F7F7")
-        ax.annotate("", xy=(5.9, -j + 0.5), xytext=(3, -j + 0.5), arrowprops=dict(arrowstyle="->", lw=0.6,
-                                                                                  color="#888888"))
+        ax.annotate("", xy=(5.9, -j + 0.5), xytext=(3, -j + 0.5),
+                    arrowprops=dict(arrowstyle="->", lw=0.6, color="#888888"))
         box(7.9, -j + 0.5, 3.8, f"{label}: {int(row['n_excluded'])}", "#FBE3D6")
-    ax.annotate("", xy=(3, -(k + 1) + 0.26), xytext=(3, -(k + 1) + 0.74), arrowprops=dict(arrowstyle="->", lw=0.8))
-    box(3, -(k + 1), 4.6, f"{'有效样本' if zh else 'Valid sample'}  n = {n_valid}", "#D9F0D3")
+        if j < len(steps):
+            box(3, -j, 4.6, f"{'剩余' if zh else 'Remaining'}  n = {int(row['n_after'])}", "#F7F7F7")
+    if steps.empty:
+        arrow(0, -1)
+    box(3, -k, 4.6, f"{'有效样本' if zh else 'Valid sample'}  n = {n_valid}", "#D9F0D3")
     return fig
