@@ -134,7 +134,18 @@ OUT_01 := $(NBOUT)/01_import_clean.ipynb \
 $(OUT_01) &: notebooks/01_import_clean.ipynb $(or $(CODEBOOK),$(CODEBOOK_RAW)) $(SURVEY_RAW) $(COMMON)
 	$(RUN)
 
-NOTEBOOK_OUTPUTS := $(OUT_01)
+CASE_TABLES := checks grades inflation crosstab execution losses compliance result_use dept_losses truth
+CASE_FIGURES := bland_altman grade_crosstab execution indicator_pareto
+OUT_02 := $(NBOUT)/02_cases.ipynb \
+  data/processed/cases_projects.csv data/processed/cases_indicator_scores.csv data/processed/cases_departments.csv \
+  $(foreach f,$(CASE_FIGURES),figures/cases_$(f).pdf figures/cases_$(f).png) \
+  paper/generated/values_cases.tex results/cases.json \
+  $(foreach t,$(CASE_TABLES),paper/generated/tab_cases_$(t).tex results/cases_$(t).csv)
+
+$(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cases.json $(COMMON)
+	$(RUN)
+
+NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02)
 
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex
