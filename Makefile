@@ -37,7 +37,7 @@ export JCOUNTY_ROOT := $(CURDIR)
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
 
 PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/simulate/*.py)
-CODEBOOK_RAW := data/raw/codebook.yaml
+CODEBOOK_FILE := $(or $(CODEBOOK),data/raw/codebook.yaml)
 # The survey the notebooks read: the shipped simulated pair unless SURVEY= (and SURVEY_NUMBER=) say otherwise.
 SURVEY_RAW := $(or $(SURVEY),data/raw/survey_wjx_by_text.xlsx) $(if $(filter command line,$(origin SURVEY_NUMBER)),$(SURVEY_NUMBER),data/raw/survey_wjx_by_number.xlsx)
 CASES_RAW := $(wildcard data/raw/cases_*.csv)
@@ -131,7 +131,7 @@ OUT_01 := $(NBOUT)/01_import_clean.ipynb \
   figures/exclusion_flow.pdf figures/exclusion_flow.png \
   paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
 
-$(OUT_01) &: notebooks/01_import_clean.ipynb $(or $(CODEBOOK),$(CODEBOOK_RAW)) $(SURVEY_RAW) $(COMMON)
+$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_FILE) $(SURVEY_RAW) $(COMMON)
 	$(RUN)
 
 CASE_TABLES := checks grades inflation crosstab execution losses compliance result_use dept_losses truth
@@ -145,7 +145,27 @@ OUT_02 := $(NBOUT)/02_cases.ipynb \
 $(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cases.json $(COMMON)
 	$(RUN)
 
-NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02)
+SURVEY_PROCESSED := data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
+  data/processed/open_answers.csv data/processed/STATUS.txt
+
+OUT_05 := $(NBOUT)/05_descriptives_problems.ipynb \
+  $(foreach f,construct_means likert_items problems_pareto,figures/$(f).pdf figures/$(f).png) \
+  paper/generated/values_descriptives.tex results/descriptives.json \
+  $(foreach t,sample construct_means group_comparison problems_pareto problems_other problems_by_unit,paper/generated/tab_$(t).tex) \
+  $(foreach t,sample construct_means group_comparison group_posthoc problems_pareto problems_other problems_by_unit problems_by_unit_counts,results/$(t).csv)
+
+$(OUT_05) &: notebooks/05_descriptives_problems.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(COMMON)
+	$(RUN)
+
+OUT_06 := $(NBOUT)/06_root_causes.ipynb \
+  $(foreach f,relative_importance ipa cause_map,figures/$(f).pdf figures/$(f).png) \
+  paper/generated/values_rootcause.tex results/rootcause.json \
+  $(foreach t,regression relative_importance ipa rootcause_truth_check,paper/generated/tab_$(t).tex results/$(t).csv)
+
+$(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) data/raw/simulation_truth_survey.json $(COMMON)
+	$(RUN)
+
+NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_05) $(OUT_06)
 
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex
@@ -154,7 +174,7 @@ paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt $(BUILD)/
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper provenance $@
 
-paper/build/main.pdf: paper/main.tex paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
+paper/build/main.pdf: paper/main.tex $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
 	@mkdir -p paper/build
 	cd paper && latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error -outdir=build -quiet main.tex >/dev/null \
 	  || { tail -40 build/main.log; rm -f build/main.fdb_latexmk; exit 1; }
