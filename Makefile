@@ -31,12 +31,14 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-xetex texl
 export PYTHONDONTWRITEBYTECODE :=
 export UV_PYTHON_DOWNLOADS := never
 export MPLBACKEND := Agg
+# semopy's optimiser visits parameters in hash order: a fixed seed makes CFA results byte-stable.
+export PYTHONHASHSEED := 0
 export JCOUNTY_ROOT := $(CURDIR)
 
 # Command-line variables become parameter overrides (make all SEED=7 → seed: 7).
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
 
-PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/simulate/*.py)
+PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/*.yaml src/analysis/simulate/*.py)
 CODEBOOK_FILE := $(or $(CODEBOOK),data/raw/codebook.yaml)
 # The survey the notebooks read: the shipped simulated pair unless SURVEY= (and SURVEY_NUMBER=) say otherwise.
 SURVEY_RAW := $(or $(SURVEY),data/raw/survey_wjx_by_text.xlsx) $(if $(filter command line,$(origin SURVEY_NUMBER)),$(SURVEY_NUMBER),data/raw/survey_wjx_by_number.xlsx)
@@ -148,6 +150,25 @@ $(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cas
 SURVEY_PROCESSED := data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
   data/processed/open_answers.csv data/processed/STATUS.txt
 
+TRUTH_SURVEY := data/raw/simulation_truth_survey.json
+
+OUT_03 := $(NBOUT)/03_reliability_validity.ipynb figures/reliability_alpha.pdf figures/reliability_alpha.png \
+  paper/generated/values_reliability.tex results/reliability.json \
+  $(foreach t,item_stats reliability reverse_items item_total cfa_fit cfa_loadings validity fornell_larcker htmt,paper/generated/tab_$(t).tex results/$(t).csv) \
+  results/reliability_truth_check.csv
+
+$(OUT_03) &: notebooks/03_reliability_validity.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON)
+	$(RUN)
+
+OUT_04 := $(NBOUT)/04_factor_structure.ipynb \
+  $(foreach f,scree_parallel loading_heatmap,figures/$(f).pdf figures/$(f).png) \
+  paper/generated/values_factors.tex results/factors.json \
+  $(foreach t,kmo_bartlett retention efa_loadings efa_variance efa_phi efa_compare,paper/generated/tab_$(t).tex results/$(t).csv) \
+  results/efa_construct_match.csv results/efa_item_assignment.csv results/factors_truth_check.csv
+
+$(OUT_04) &: notebooks/04_factor_structure.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON)
+	$(RUN)
+
 OUT_05 := $(NBOUT)/05_descriptives_problems.ipynb \
   $(foreach f,construct_means likert_items problems_pareto,figures/$(f).pdf figures/$(f).png) \
   paper/generated/values_descriptives.tex results/descriptives.json \
@@ -165,10 +186,20 @@ OUT_06 := $(NBOUT)/06_root_causes.ipynb \
 $(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) data/raw/simulation_truth_survey.json $(COMMON)
 	$(RUN)
 
-NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_05) $(OUT_06)
+OUT_07 := $(NBOUT)/07_countermeasures.ipynb paper/generated/tab_countermeasures.tex results/countermeasures.csv \
+  paper/generated/values_countermeasures.tex results/countermeasures.json
+
+$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json src/analysis/countermeasures.yaml $(COMMON)
+	$(RUN)
+
+NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_03) $(OUT_04) $(OUT_05) $(OUT_06) $(OUT_07)
 
 # --------------------------------------------------------------------------- paper
-PAPER_GEN := paper/generated/provenance.tex
+PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex
+
+paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/paper.py
+	@mkdir -p paper/generated
+	@$(PY) -m analysis.paper parameters $(PARAMS) $@
 
 paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt $(BUILD)/commit.txt
 	@mkdir -p paper/generated

@@ -46,6 +46,34 @@ def write_provenance(out: Path) -> bool:
     return True
 
 
+def parameter_descriptions(params_source: Path) -> dict[str, str]:
+    """The trailing comment of each ``key: value  # comment`` line of params.yaml."""
+    out = {}
+    for line in params_source.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([a-z_]+):\s*[^#]*?(?:#\s*(.*))?$", line)
+        if m:
+            out[m.group(1)] = (m.group(2) or "").strip()
+    return out
+
+
+def write_parameter_table(resolved: Path, out: Path) -> None:
+    """Table of the parameter values this build used, for the paper's appendix."""
+    import pandas as pd
+    import yaml
+
+    from . import report
+
+    values = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    notes = parameter_descriptions(paths.PARAMS_FILE)
+    table = pd.DataFrame([{"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")}
+                          for k, v in values.items()])
+    report.write_table(table, "parameters", generated_dir=out.parent, results_dir=None,
+                       caption="Parameters of this build (params.yaml with command-line overrides)",
+                       source="params.yaml", simulated=False, column_format="l p{4.5cm} p{7cm}",
+                       formatters={"Value": lambda v: "\\texttt{" + report.latex_escape(v) + "}"},
+                       font_size="\\footnotesize")
+
+
 def check_log(log: Path) -> list[str]:
     text = log.read_text(encoding="utf-8", errors="replace")
     problems = [f"undefined {m.group(2).lower()} '{m.group(3)}'" for m in UNDEFINED.finditer(text)]
@@ -56,9 +84,13 @@ def check_log(log: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) != 2 or argv[0] not in {"provenance", "check-log"}:
-        print("usage: python -m analysis.paper provenance OUT | check-log LOG", file=sys.stderr)
+    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters"}:
+        print("usage: python -m analysis.paper provenance OUT | check-log LOG | parameters RESOLVED OUT",
+              file=sys.stderr)
         return 2
+    if argv[0] == "parameters":
+        write_parameter_table(Path(argv[1]), Path(argv[2]))
+        return 0
     if argv[0] == "provenance":
         write_provenance(Path(argv[1]))
         return 0

@@ -1,0 +1,44 @@
+"""Countermeasures are ordered by the results and each names its evidence."""
+
+import pandas as pd
+import pytest
+
+from analysis import countermeasures
+
+CASES = {"inflationCILow": 2.0, "inflationCIHigh": 5.0, "inflationMean": 3.5, "pctDowngraded": 30.0,
+         "execMeanPct": 85.0, "pctExecBelowNinety": 40.0, "slowestSource": "Transfers", "pctRuleCompliant": 100.0,
+         "nRuleAssessed": 10}
+
+
+def _ipa(quadrants):
+    rows = [{"construct": c, "importance": 20 - k, "performance": 3.0 + k / 10, "quadrant": q, "priority": k + 1,
+             "label": c} for k, (c, q) in enumerate(quadrants.items())]
+    return pd.DataFrame(rows)
+
+
+def test_root_causes_first_then_fired_case_findings_then_the_rest():
+    ipa = _ipa({"EV": "concentrate here", "RA": "concentrate here", "PA": "possible overkill", "OS": "low priority"})
+    table = countermeasures.countermeasure_table(ipa, CASES, countermeasures.load_catalogue())
+    assert list(table["key"]) == ["EV", "RA", "inflation", "execution", "PA", "OS"]
+    assert list(table["order"]) == list(range(1, 7))
+    assert "result_use" not in set(table["key"])  # full compliance: the rule does not fire
+    assert table.loc[table["key"] == "inflation", "evidence"].iloc[0].startswith("self-scores exceed")
+    assert set(table["table"]) == {"tab:ipa", "tab:cases_inflation", "tab:cases_execution"}
+
+
+def test_no_inflation_measure_when_the_interval_covers_zero():
+    fired = countermeasures.case_triggers({**CASES, "inflationCILow": -0.5})
+    assert fired == {"inflation": False, "execution": True, "result_use": False}
+
+
+def test_catalogue_covers_every_driver_in_both_languages(codebook):
+    cat = countermeasures.load_catalogue()
+    for c in codebook.constructs("driver"):
+        assert cat["constructs"][c]["zh"] and cat["constructs"][c]["en"]
+    assert set(cat["cases"]) == set(countermeasures.CASE_RULES)
+
+
+def test_missing_columns_are_refused():
+    with pytest.raises(ValueError, match="lacks columns"):
+        countermeasures.countermeasure_table(pd.DataFrame({"construct": ["PA"]}), None,
+                                             countermeasures.load_catalogue())

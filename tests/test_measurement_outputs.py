@@ -1,0 +1,99 @@
+"""Outputs of notebooks 03 (reliability, validity) and 04 (factor structure) agree with the tested functions.
+
+Fast checks on the build products: they skip where `make all` (or the two notebooks) has not run yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+PROCESSED = ROOT / "data" / "processed"
+RESULTS = ROOT / "results"
+GENERATED = ROOT / "paper" / "generated"
+
+
+def _need(*paths):
+    missing = [str(p.relative_to(ROOT)) for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"build products missing (run make all): {missing}")
+
+
+def _values(stage: str) -> dict:
+    return json.loads((RESULTS / f"{stage}.json").read_text(encoding="utf-8"))["values"]
+
+
+@pytest.fixture(scope="module")
+def items(codebook):
+    _need(PROCESSED / "items_scored.csv")
+    return pd.read_csv(PROCESSED / "items_scored.csv")[codebook.items()]
+
+
+def test_alpha_in_results_equals_reliability_table(codebook, items):
+    from analysis.reliability import reliability_table
+
+    _need(RESULTS / "reliability.csv", RESULTS / "reliability.json")
+    data = items if _values("reliability")["relMissing"] == "pairwise" else items.dropna()
+    expected = reliability_table(data, codebook.items_by_construct()).set_index("construct")
+    got = pd.read_csv(RESULTS / "reliability.csv").set_index("construct")
+    assert list(got.index) == codebook.constructs()
+    for col in ("alpha", "alpha_std", "alpha_ci_low", "alpha_ci_high", "omega_total"):  # rounded to 1e-8
+        np.testing.assert_allclose(got[col], expected.loc[got.index, col], atol=1e-7, err_msg=col)
+    values = _values("reliability")
+    for c in codebook.constructs():
+        assert values[f"alpha_{c}"] == pytest.approx(expected.loc[c, "alpha"], abs=1e-7)
+
+
+def test_reverse_items_table_covers_every_reverse_item(codebook):
+    _need(RESULTS / "reverse_items.csv")
+    rev = pd.read_csv(RESULTS / "reverse_items.csv")
+    assert sorted(rev["reverse_item"]) == sorted(codebook.reverse_items)
+    # forgetting to rescore must hurt: alpha with the item left unrescored is below alpha as analysed
+    assert (rev["alpha_r_not_rescored"] < rev["alpha_with_r"]).all()
+
+
+def test_kmo_in_values_equals_kmo(items):
+    from analysis.factor import kmo
+
+    _need(RESULTS / "factors.json")
+    values = _values("factors")
+    overall = kmo(items, missing=values["facMissing"]).set_index("item").loc["overall", "msa"]
+    assert values["kmoOverall"] == pytest.approx(overall, abs=1e-9)
+
+
+def test_efa_places_items_with_their_construct(codebook):
+    _need(RESULTS / "efa_item_assignment.csv", RESULTS / "factors.json")
+    values = _values("factors")
+    if values["nFactorsUsed"] != len(codebook.constructs()):
+        pytest.skip("the EFA was run with another number of factors than the codebook's constructs")
+    asg = pd.read_csv(RESULTS / "efa_item_assignment.csv")
+    assert sorted(asg["item"]) == sorted(codebook.items())
+    assert asg["with_construct_mates"].mean() >= 0.80
+    assert values["efaShareWithMatesPct"] == pytest.approx(100 * asg["with_construct_mates"].mean())
+
+
+# Commands used by the two paper sections that are LaTeX's or main.tex's, not generated values.
+LATEX_COMMANDS = {"input", "section", "subsection", "paragraph", "label", "ref", "citep", "citet", "simnote",
+                  "texttt", "alpha", "omega", "rho", "geq", "begin", "end", "centering", "includegraphics",
+                  "linewidth", "caption", "ifsimulated", "fi", "emph", "textit"}
+
+
+@pytest.mark.parametrize("section,stage", [("reliability", "reliability"), ("factors", "factors")])
+def test_section_macros_are_defined(section, stage):
+    tex = (ROOT / "paper" / "sections" / f"{section}.tex").read_text(encoding="utf-8")
+    _need(GENERATED / f"values_{stage}.tex", GENERATED / "values_cleaning.tex")
+    assert f"\\input{{generated/values_{stage}.tex}}" in tex
+    defined = set()
+    for path in (GENERATED / f"values_{stage}.tex", GENERATED / "values_cleaning.tex"):
+        defined |= set(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", path.read_text(encoding="utf-8")))
+    body = re.sub(r"(?<!\\)%.*", "", tex)
+    used = set(re.findall(r"\\([A-Za-z]+)", body))
+    assert used - defined - LATEX_COMMANDS == set()
+    for name in re.findall(r"\\input\{(generated/tab_[a-z_]+)\.tex\}", body):
+        assert (ROOT / "paper" / f"{name}.tex").exists(), name
