@@ -431,3 +431,20 @@ def test_bad_arguments(bfi):
         fa.cfa(small, {"F": ["A1", "A2", "A3"], "G": ["A3", "A4", "A5"]})
     with pytest.raises(ValueError, match="loading"):
         fa.composite_reliability(pd.DataFrame({"construct": ["F"], "item": ["A1"]}))
+
+
+def test_kmo_labels_follow_kaiser_1974():
+    from analysis.factor import kmo_label
+
+    assert [kmo_label(x) for x in (0.95, 0.85, 0.75, 0.65, 0.55, 0.45)] == [
+        "marvelous", "meritorious", "middling", "mediocre", "miserable", "unacceptable"]
+
+
+def test_item_assignment_matches_constructs_to_factors():
+    from analysis.factor import item_assignment
+
+    loadings = pd.DataFrame({"F1": [0.1, 0.05, 0.7, 0.8], "F2": [0.8, 0.6, 0.1, 0.45]}, index=["a1", "a2", "b1", "b2"])
+    out = item_assignment(loadings, {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}, salient=0.4).set_index("item")
+    assert out["primary_factor"].to_dict() == {"a1": "F2", "a2": "F2", "b1": "F1", "b2": "F1"}
+    assert out["matched_factor"].to_dict() == {"a1": "F2", "a2": "F2", "b1": "F1", "b2": "F1"}
+    assert out["with_construct_mates"].all() and out.loc["b2", "n_salient"] == 2

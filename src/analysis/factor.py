@@ -939,3 +939,51 @@ def htmt(data: pd.DataFrame, model: Mapping[str, Sequence[str]], variant: str = 
     out = pd.DataFrame(M, columns=names)
     out.insert(0, "construct", names)
     return out
+
+
+#: Kaiser's (1974) labels for measures of sampling adequacy, lower bounds.
+KMO_LABELS = ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable"))
+
+
+def kmo_label(msa: float) -> str:
+    """Kaiser's (1974) verbal label of a KMO/MSA value ("unacceptable" below .50)."""
+    return next((name for lo, name in KMO_LABELS if msa >= lo), "unacceptable")
+
+
+def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str], salient: float = 0.30) -> pd.DataFrame:
+    """Where each item loads, compared with the construct the codebook gives it.
+
+    For every item: its primary factor (largest absolute loading), the factor
+    most of its construct-mates load on (``construct_factor``), and the factor
+    its construct gets in a one-to-one matching of constructs to factors
+    (Hungarian algorithm on the counts of primary loadings; ties broken by the
+    summed absolute loadings). ``n_salient`` counts loadings ≥ ``salient``.
+
+    Returns
+    -------
+    DataFrame: item, construct, primary_factor, primary_loading, construct_factor,
+    with_construct_mates, matched_factor, on_matched_factor, n_salient.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    construct_of = pd.Series(construct_of)
+    items = [i for i in construct_of.index if i in loadings.index]
+    if not items:
+        raise ValueError("item_assignment: no item of construct_of is in the loading matrix")
+    L = loadings.loc[items]
+    owners = construct_of[items]
+    constructs = list(dict.fromkeys(owners))
+    primary = L.abs().idxmax(axis=1)
+    score = pd.crosstab(owners, primary).reindex(index=constructs, columns=L.columns, fill_value=0)
+    score = score + 1e-3 * L.abs().groupby(owners).sum().loc[constructs, L.columns]
+    modal = score.idxmax(axis=1)
+    rows, cols = linear_sum_assignment(-score.to_numpy())
+    matched = pd.Series(score.columns[cols], index=score.index[rows]).reindex(score.index)
+    out = pd.DataFrame({"construct": owners, "primary_factor": primary,
+                        "primary_loading": [L.loc[i, f] for i, f in primary.items()]})
+    out["construct_factor"] = out["construct"].map(modal)
+    out["with_construct_mates"] = out["primary_factor"] == out["construct_factor"]
+    out["matched_factor"] = out["construct"].map(matched)
+    out["on_matched_factor"] = out["primary_factor"] == out["matched_factor"]
+    out["n_salient"] = (L.abs() >= float(salient)).sum(axis=1)
+    return out.rename_axis("item").reset_index()

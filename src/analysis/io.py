@@ -273,6 +273,30 @@ def _split_multi(value) -> tuple[list[str], str | None]:
     return chosen, fill
 
 
+def _cross_check_codes(texts, codes, file, excel_rows, column: str) -> dict[int, str]:
+    """Check a text column against its position-code twin, row by row; return code → option text.
+
+    An answer must be missing in both files or in neither, and each code must stand
+    for one option text in every row.
+    """
+    code_to_text: dict[int, str] = {}
+    for k in range(len(texts)):
+        row = int(excel_rows[k])
+        code = _as_int(codes[k], file, row, column)
+        if code in WJX_MISSING_CODES:
+            code = None
+        if (code is None) != _is_missing(texts[k]):
+            raise DataImportError(file, f"answer is missing in one file only (text {texts[k]!r}, code {codes[k]!r})",
+                                  row=row, column=column)
+        if code is None:
+            continue
+        text = str(texts[k]).strip()
+        if code_to_text.setdefault(code, text) != text:
+            raise DataImportError(file, f"code {code} stands for {code_to_text[code]!r} in other rows but for "
+                                  f"{text!r} here", row=row, column=column, expected="one option text per code")
+    return code_to_text
+
+
 def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
     """Read a Wenjuanxing 按选项文本 / 按选项序号 pair, join on 序号 and cross-check every answer.
 
@@ -339,22 +363,7 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
                         vt[k], fills[k] = m.group(1).strip(), m.group(2).strip() or None
                 if any(f is not None for f in fills):
                     other_text[number] = pd.Series(fills, index=t.index, dtype=object)
-                code_to_text: dict[int, str] = {}
-                for k in range(len(t)):
-                    code = _as_int(vn[k], path_number, int(excel_row_n[k]), str(cn))
-                    text_missing = _is_missing(vt[k])
-                    if code in WJX_MISSING_CODES:
-                        code = None
-                    if (code is None) != text_missing:
-                        raise DataImportError(path_number, f"answer is missing in one file only (text {vt[k]!r}, "
-                                              f"code {vn[k]!r})", row=int(excel_row_n[k]), column=str(cn))
-                    if code is None:
-                        continue
-                    text = str(vt[k]).strip()
-                    if code_to_text.setdefault(code, text) != text:
-                        raise DataImportError(path_number, f"code {code} stands for {code_to_text[code]!r} in other "
-                                              f"rows but for {text!r} here", row=int(excel_row_n[k]), column=str(cn),
-                                              expected="one option text per code")
+                code_to_text = _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn))
                 q.subs = [code_to_text[c] for c in sorted(code_to_text)]
                 answers[number] = pd.Series([None if _is_missing(v) else str(v).strip() for v in vt], index=t.index,
                                             dtype=object)
@@ -405,21 +414,7 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
             for key, (lab, ct) in subs_t.items():
                 cn = subs_n[key][1]
                 vt, vn = t[ct].to_numpy(), n_col(cn)
-                code_to_text: dict[int, str] = {}
-                for k in range(len(t)):
-                    code = _as_int(vn[k], path_number, int(excel_row_n[k]), str(cn))
-                    if code in WJX_MISSING_CODES:
-                        code = None
-                    if (code is None) != _is_missing(vt[k]):
-                        raise DataImportError(path_number, f"answer is missing in one file only (text {vt[k]!r}, "
-                                              f"code {vn[k]!r})", row=int(excel_row_n[k]), column=str(cn))
-                    if code is None:
-                        continue
-                    text = str(vt[k]).strip()
-                    if code_to_text.setdefault(code, text) != text:
-                        raise DataImportError(path_number, f"code {code} stands for {code_to_text[code]!r} in other "
-                                              f"rows but for {text!r} here", row=int(excel_row_n[k]), column=str(cn),
-                                              expected="one option text per code")
+                _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn))
                 answers[(number, lab)] = pd.Series([None if _is_missing(v) else str(v).strip() for v in vt],
                                                    index=t.index, dtype=object)
             questions[number] = q
