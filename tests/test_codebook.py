@@ -13,7 +13,7 @@ def test_shipped_codebook(codebook):
     assert codebook.is_reconstruction
     assert codebook.constructs("driver") == ["PA", "TG", "MO", "EV", "RA", "OS", "IS", "EX"]
     assert codebook.constructs("outcome") == ["OUT"]
-    # one reverse-keyed item per driver construct (DOMAIN §3.2), none in the outcome
+    # one reverse-keyed item per driver construct (docs/background.md §3.2), none in the outcome
     assert sorted(codebook.construct_of(i) for i in codebook.reverse_items) == sorted(codebook.constructs("driver"))
     assert codebook.bounds("PA1") == (1, 5) and codebook.bounds("D2") == (1, 6)
     assert codebook.anchors("PA1", "zh")[4] == "同意"

@@ -1,6 +1,6 @@
 """Case-data analyses: score inflation, execution, grades, indicator losses and result use.
 
-The functions take the case tables described in DOMAIN.md §5 (``projects``,
+The functions take the case tables described in docs/background.md §5 (``projects``,
 ``indicator_scores``, ``departments`` and the indicator tree
 ``indicator_weights``) and return tidy DataFrames, small dicts of numbers or
 matplotlib Figures. They never read or write files, never set a global style
@@ -32,7 +32,7 @@ Efron, B., & Tibshirani, R. J. (1993). An Introduction to the Bootstrap.
 Chapman & Hall (percentile intervals).
 Ministry of Finance (2020). 项目支出绩效评价管理办法, 财预〔2020〕10号 (grade
 bands 优 ≥ 90, 良 80-<90, 中 60-<80, 差 < 60; output + benefit weights ≥ 60 %).
-Shandong result-use rule (DOMAIN.md §2.4): 优 priority, 良 zero growth, 中 cut
+Shandong result-use rule (docs/background.md §2.4): 优 priority, 良 zero growth, 中 cut
 by ≥ 10 %, 差 cancelled.
 """
 
@@ -58,7 +58,7 @@ GRADE_BANDS = pd.DataFrame({
     "upper": [100.0, 90.0, 80.0, 60.0],
 })
 
-#: The result-use rule of Shandong (DOMAIN.md §2.4), as data.
+#: The result-use rule of Shandong (docs/background.md §2.4), as data.
 SHANDONG_RULE = pd.DataFrame({
     "grade": list(GRADES),
     "consequence": ["下年预算优先保障", "原则上零增长", "压减 ≥ 10%", "取消或收回"],
@@ -206,7 +206,7 @@ def prepare_projects(projects: pd.DataFrame, *, bands: pd.DataFrame = GRADE_BAND
     Parameters
     ----------
     projects : DataFrame
-        The ``projects`` case table (DOMAIN.md §5).
+        The ``projects`` case table (docs/background.md §5).
     bands : DataFrame
         Grade bands, default :data:`GRADE_BANDS`.
     rate_tol : float
@@ -215,7 +215,7 @@ def prepare_projects(projects: pd.DataFrame, *, bands: pd.DataFrame = GRADE_BAND
         above any rounding of a rate stored to 4 decimals).
     high_score, low_execution : float
         Thresholds of the "high score, low execution" inconsistency
-        (self score ≥ 90 while execution < 80 %, DOMAIN.md §5).
+        (self score ≥ 90 while execution < 80 %, docs/background.md §5).
 
     Returns
     -------
@@ -231,7 +231,7 @@ def prepare_projects(projects: pd.DataFrame, *, bands: pd.DataFrame = GRADE_BAND
     -----
     The amounts are taken as the truth when the recorded rate disagrees with
     them; a rate above 1 (from the amounts or as recorded) marks a data error,
-    because a budget can be overspent only through an error (DOMAIN.md §5).
+    because a budget can be overspent only through an error (docs/background.md §5).
     """
     _require(projects, PROJECT_COLUMNS, "the projects table")
     df = projects.copy()
@@ -324,7 +324,7 @@ def validate_weights(weights: pd.DataFrame, *, results_l1: Sequence[str] = ("产
 
     The MoF measures (财预〔2020〕10号) let the weights vary but ask that they
     "highlight results": output plus benefit weigh in principle at least 60 of
-    100 points (DOMAIN.md §2.2).
+    100 points (docs/background.md §2.2).
 
     Parameters
     ----------
@@ -862,7 +862,7 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
                        grades: Sequence[str] = ("中", "差")) -> pd.DataFrame:
     """Compliance of next year's budget decisions with the Shandong result-use rule.
 
-    The rule (DOMAIN.md §2.4): a project graded 中 has its next budget cut by at
+    The rule (docs/background.md §2.4): a project graded 中 has its next budget cut by at
     least 10 %; a project graded 差 is cancelled or withdrawn.
 
     Parameters
@@ -907,7 +907,7 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
         rows.append(row)
         for k in tot:
             tot[k] += row[k]
-    rows.append({"grade": "overall", "rule": "Shandong rule (DOMAIN.md §2.4)", **tot,
+    rows.append({"grade": "overall", "rule": "Shandong rule (docs/background.md §2.4)", **tot,
                  "share_compliant": tot["n_compliant"] / tot["n_assessed"] if tot["n_assessed"] else np.nan})
     return pd.DataFrame(rows)
 

@@ -7,7 +7,7 @@ reverse-scored by the caller (EFA is sign-invariant; CFA/AVE/HTMT read more easi
 Every number is checked against R (psych 2.2.9, lavaan 0.6-14, semTools 0.5-6) in
 ``tests/test_factor.py`` with fixtures written by ``R/make_reference_values.R``.
 
-Conventions chosen (see also docs/STATS_NOTES.md):
+Conventions chosen (see also docs/statistics.md):
 
 * **Missing data.** ``missing="pairwise"`` (default, like psych) uses the
   pairwise-complete Pearson correlation matrix and n = all rows (psych's ``n.obs``);

@@ -1,6 +1,6 @@
 """Root causes: which drivers explain overall effectiveness, and which of them perform worst.
 
-The chain of the root-cause step (DOMAIN.md §4):
+The chain of the root-cause step (docs/background.md §4):
 
 1. :func:`ols_hc3` regresses the outcome composite (OUT) on the eight driver
    constructs with heteroscedasticity-consistent HC3 standard errors, standardized
@@ -651,7 +651,7 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     drivers of a category sit as ribs along its bone, ordered by LMG (largest
     nearest the spine), each labelled with its LMG share of R² and its mean. Root
     causes (IPA 'concentrate here') are drawn in the root-cause colour, in bold and
-    boxed. A fishbone is a summary of the analysis, not an analysis (DOMAIN.md §4).
+    boxed. A fishbone is a summary of the analysis, not an analysis (docs/background.md §4).
     """
     import matplotlib.pyplot as plt
 

@@ -15,7 +15,7 @@ All numbers are defaults of :class:`CaseModel`; pass another instance to
 
 *Indicator tree.* Projects are scored on the MoF reference tree of
 财预〔2020〕10号 (附件1): 决策 Decision 20, 过程 Process 20, 产出 Output 30 and
-效益 Benefit 30 points, 17 third-level indicators in all (DOMAIN.md §2.2; the
+效益 Benefit 30 points, 17 third-level indicators in all (docs/background.md §2.2; the
 point values are typical third-party practice, not MoF-fixed). The tree is
 data (:func:`indicator_weights_table`), and the analyses take it as an
 argument.
@@ -60,7 +60,7 @@ the truncated-normal moments over L and written to the truth as
 ``population.inflation_mean``; the parameter 7.5 is kept beside it. So the
 review scores are much lower (mean 83.5, P(R >= 90) about 0.24) and about
 3 % of the projects are scored *higher* by the reviewer, close to the 2 %
-upgrades the World Bank's IEG reports for its own self-ratings (DOMAIN.md
+upgrades the World Bank's IEG reports for its own self-ratings (docs/background.md
 §4). Scores of different years are independent draws, even for the same
 project.
 
@@ -80,7 +80,7 @@ above an indicator's weight going to the indicators with room left. So the
 indicator points are whole tenths and add up *exactly* to the total. The
 design shares (``self_loss_design``, ``review_loss_design``) put the review's
 losses on target clarity, target reasonableness, benefit and satisfaction
-(DOMAIN.md §5: "losses typically fall on target clarity, benefit and
+(docs/background.md §5: "losses typically fall on target clarity, benefit and
 satisfaction"). The budget-execution indicator (5 points) is scored by the
 proportional rule 5 × execution rate by every reviewer and by
 ``p_self_exec_rule`` = 50 % of self-evaluators; the other self-evaluators
@@ -89,13 +89,13 @@ the model is estimated by Monte Carlo (``truth_mc_draws`` = 50,000 draws
 with the fixed ``truth_mc_seed``) and written to the truth.
 
 *Grades.* The MoF bands (优 ≥ 90, 良 80 to < 90, 中 60 to < 80, 差 < 60;
-财预〔2020〕10号 and DOMAIN.md §2.2) are applied to the totals.
+财预〔2020〕10号 and docs/background.md §2.2) are applied to the totals.
 
 *Budget decisions (result application).* The decision for next year uses the
 review grade when the project was reviewed, else the self grade. One-off
 projects end: no budget change is recorded (``next_budget_change_pct`` is
 NaN) and ``result_use`` is 整改 (rectification, half of 中/差 projects) or 无.
-For recurring projects the Shandong rule (DOMAIN.md §2.4: 优 priority, 良 zero
+For recurring projects the Shandong rule (docs/background.md §2.4: 优 priority, 良 zero
 growth, 中 cut by ≥ 10 %, 差 cancelled) is followed with probability
 ``p_comply_mid`` = 0.45 for 中 (then a cut of 10-30 %) and ``p_comply_poor`` =
 0.45 for 差 (then 取消, −100 %); otherwise a 中 project is kept level
@@ -159,7 +159,7 @@ from scipy import special, stats
 GRADES = ("优", "良", "中", "差")
 L1_CODES = ("decision", "process", "output", "benefit")
 
-#: The reference indicator tree (DOMAIN.md §2.2): l1, l1_code, l1_en, l2, l2_en, l3, l3_code, l3_en, weight.
+#: The reference indicator tree (docs/background.md §2.2): l1, l1_code, l1_en, l2, l2_en, l3, l3_code, l3_en, weight.
 INDICATOR_TREE: tuple[tuple[Any, ...], ...] = (
     ("决策", "decision", "Decision", "项目立项", "Project approval", "立项依据充分性", "basis", "Sufficiency of approval basis", 4),
     ("决策", "decision", "Decision", "项目立项", "Project approval", "立项程序规范性", "procedure", "Compliance of approval procedure", 3),
@@ -697,7 +697,7 @@ def simulate_cases(seed: int, model: CaseModel | None = None) -> tuple[dict[str,
         project_id, year, evaluator, l1, l2, l3, weight, score, loss),
         ``departments`` (one row per department-year) and
         ``indicator_weights`` (the indicator tree). Columns are described in
-        DOMAIN.md §5 and the module docstring.
+        docs/background.md §5 and the module docstring.
     truth : dict
         JSON-serialisable: ``seed``, ``model`` (all parameters), ``population``
         (values implied by the model), ``realised`` (the same quantities in

@@ -5,8 +5,8 @@ Wenjuanxing offers the answers "按选项文本" (as option text) and "按选项
 "other" fill-in text exists only in the text download. This module writes the
 simulated responses in that layout so that the compendium's importer is
 exercised on the same format a user will bring. The layout follows a real
-export pair (see ``shared/fixtures/wjx/README.md`` and the domain notes,
-section 6), with newer-style .xlsx files:
+export pair (the importer's tests read one where it is available) and
+``docs/background.md`` §6, with newer-style .xlsx files:
 
 * sheet ``Sheet1``; the first six columns are ``序号, 提交答卷时间, 所用时间,
   来源, 来源详情, 来自IP`` with ``YYYY/MM/DD HH:MM:SS``, ``420秒`` and
