@@ -140,6 +140,7 @@ CASE_TABLES := checks grades inflation crosstab execution losses compliance resu
 CASE_FIGURES := bland_altman grade_crosstab execution indicator_pareto
 OUT_02 := $(NBOUT)/02_cases.ipynb \
   data/processed/cases_projects.csv data/processed/cases_indicator_scores.csv data/processed/cases_departments.csv \
+  data/processed/cases_STATUS.txt \
   $(foreach f,$(CASE_FIGURES),figures/cases_$(f).pdf figures/cases_$(f).png) \
   paper/generated/values_cases.tex results/cases.json \
   $(foreach t,$(CASE_TABLES),paper/generated/tab_cases_$(t).tex results/cases_$(t).csv)
@@ -189,7 +190,7 @@ $(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED)
 OUT_07 := $(NBOUT)/07_countermeasures.ipynb paper/generated/tab_countermeasures.tex results/countermeasures.csv \
   paper/generated/values_countermeasures.tex results/countermeasures.json
 
-$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json src/analysis/countermeasures.yaml $(COMMON)
+$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json data/processed/STATUS.txt data/processed/cases_STATUS.txt src/analysis/countermeasures.yaml $(COMMON)
 	$(RUN)
 
 NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_03) $(OUT_04) $(OUT_05) $(OUT_06) $(OUT_07)
@@ -201,7 +202,7 @@ paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/paper.py
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper parameters $(PARAMS) $@
 
-paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt $(BUILD)/commit.txt
+paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt data/processed/cases_STATUS.txt $(BUILD)/commit.txt
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper provenance $@
 

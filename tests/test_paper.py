@@ -57,3 +57,5 @@ def test_provenance_states_commit_and_status():
     tex = provenance_tex("abc123", simulated=True)
     assert r"\newcommand{\buildcommit}{abc123}" in tex and "SIMULATED" in tex and r"\simulatedtrue" in tex
     assert r"\simulatedfalse" in provenance_tex("abc123", simulated=False)
+    mixed = provenance_tex("abc123", simulated=False, cases_simulated=True)
+    assert r"\simulatedfalse" in mixed and r"\casessimulatedtrue" in mixed

@@ -56,5 +56,5 @@ def data_status_sentence(simulated: bool) -> tuple[str, str]:
     """(English, Chinese) sentence for title pages, captions and notebooks."""
     if simulated:
         return ("SIMULATED stand-in data from a documented, seeded model; not the study's data.",
-                "模拟数据：依据公开记录、设定随机种子的模型生成，并非原研究数据。")
+                "模拟数据：由有文档说明、设定随机种子的模型生成，并非原研究数据。")
     return ("Survey data supplied by the user.", "用户提供的调查数据。")
