@@ -185,8 +185,9 @@ BAD_INPUTS = [
     ("csv-unknown-column", _canonical_csv(lambda d, cb: d.assign(age=30)), None, "age", "unknown column"),
     ("csv-duplicate-id", _canonical_csv(lambda d, cb: d.assign(respondent_id=[1, 1] + list(d["respondent_id"][2:]))),
      3, "respondent_id", "duplicate respondent id"),
-    ("csv-no-id", _canonical_csv(lambda d, cb: d.drop(columns=["respondent_id"])), None, "respondent_id",
-     "missing column 'respondent_id'"),
+    ("csv-no-id-but-duplicate-rownames", _canonical_csv(lambda d, cb: d.rename(columns={"respondent_id": "rownames"})
+                                                        .assign(rownames=[7, 7] + list(d["respondent_id"][2:]))),
+     3, "respondent_id", "duplicate respondent id"),
     ("csv-too-many-choices", _canonical_csv(lambda d, cb: d.assign(**{f"P_{k}": 1 for k in range(1, 8)})), 2, "P_1",
      "options chosen"),
     ("csv-demographic-level", _canonical_csv(lambda d, cb: d.assign(D1=d["D1"].astype(object).where(d.index != 1, 9))),
@@ -227,6 +228,18 @@ def test_unreadable_files(tmp_path, codebook, name, content, fragment):
     with pytest.raises(DataImportError, match=fragment) as err:
         import_survey(codebook, path, path) if name.endswith(".xlsx") else import_survey(codebook, path)
     assert str(path) in str(err.value)
+
+
+def test_csv_without_ids_and_with_r_style_missing_values(tmp_path, codebook):
+    from analysis.simulate.survey import simulate_survey
+
+    df, _ = simulate_survey(codebook, seed=5, n_valid=20)
+    df = df.drop(columns=["respondent_id", "submitted_at", "source", "ip"])
+    path = tmp_path / "from_r.csv"
+    df.to_csv(path, index=False, na_rep="NA")
+    got = import_survey(codebook, path)
+    assert list(got["respondent_id"]) == list(range(1, len(df) + 1))
+    assert got["PA1"].isna().sum() == df["PA1"].isna().sum()
 
 
 def test_importers_never_write_raw(tmp_path, codebook):

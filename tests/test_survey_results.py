@@ -75,9 +75,7 @@ def test_kmo_bartlett_agree_with_psych(bfi_out):
 def test_efa_agrees_with_psych_up_to_order_and_sign(bfi_out):
     ref = json.loads((REF / "psy_efa.json").read_text())["minres_oblimin"]
     r = pd.DataFrame(ref["loadings"]).set_index("item")
-    # R's fixture was fitted on the items as answered; ours are reverse-scored, which flips those rows' signs
-    reverse = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
-    r.loc[reverse] = -r.loc[reverse]
+    # both R's fixture and make results fit the items as answered (not reverse-scored)
     py = _csv(bfi_out, "efa_loadings").pivot(index="item", columns="factor", values="loading").loc[r.index]
     for col in r.columns:
         best = max(py.columns, key=lambda c: abs(np.corrcoef(py[c], r[col])[0, 1]))
@@ -106,3 +104,55 @@ def test_parallel_analysis_suggests_psychs_number(bfi_out):
 def test_bad_choices_are_refused():
     with pytest.raises(ValueError, match="rotation must be one of"):
         MeasurementChoices(rotation="quartimax")
+
+
+# --------------------------------------------------------------------------- a second, unseen instrument
+UNSEEN = ROOT / "tests" / "fixtures" / "unseen"
+
+
+@pytest.fixture(scope="module")
+def unseen_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("unseen") / "out"
+    run([str(UNSEEN / "unseen.csv")], str(UNSEEN / "unseen.yaml"), str(out), clean="none",
+        choices=MeasurementChoices(n_factors=3, extraction="ml", rotation="promax", missing="pairwise"))
+    return out
+
+
+def test_unseen_instrument_agrees_with_r_on_every_file(unseen_out):
+    ref = json.loads((REF / "unseen_reference.json").read_text())
+    rel = _csv(unseen_out, "reliability").set_index("construct")
+    items = _csv(unseen_out, "item_stats").set_index("item")
+    for c, r in ref["reliability"].items():
+        for key in ("alpha", "alpha_std", "omega_total"):
+            assert rel.loc[c, key] == pytest.approx(r[key], abs=1e-3), (c, key)
+        s = ref["item_stats"][c]
+        for item, r_drop, aid in zip(s["item"], s["r_drop"], s["alpha_if_deleted"]):
+            assert items.loc[item, "r_drop"] == pytest.approx(r_drop, abs=1e-3)
+            assert items.loc[item, "alpha_if_deleted"] == pytest.approx(aid, abs=1e-3)
+    kmo = _csv(unseen_out, "kmo").set_index("item")["msa"]
+    for item, msa in ref["kmo"].items():
+        assert kmo[item] == pytest.approx(msa, abs=1e-3)
+    b = _csv(unseen_out, "bartlett").iloc[0]
+    assert b["chisq"] == pytest.approx(ref["bartlett"]["chisq"], abs=1e-3) and b["df"] == ref["bartlett"]["df"]
+    py = _csv(unseen_out, "efa_loadings").pivot(index="item", columns="factor", values="loading").loc[ref["efa"]["items"]]
+    for col in ref["efa"]["loadings"]:
+        col = np.asarray(col)
+        best = max(py.columns, key=lambda c: abs(np.corrcoef(py[c], col)[0, 1]))
+        sign = np.sign(np.corrcoef(py[best], col)[0, 1])
+        assert np.max(np.abs(sign * py[best].to_numpy() - col)) < 1e-3
+    h2 = _csv(unseen_out, "efa_communalities").set_index("item")["communality"]
+    for item, value in ref["efa"]["communality"].items():
+        assert h2[item] == pytest.approx(value, abs=1e-3)
+    fit = _csv(unseen_out, "cfa_fit").iloc[0]
+    for ours, theirs in [("chisq", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"),
+                         ("rmsea_ci_low", "rmsea.ci.lower"), ("rmsea_ci_high", "rmsea.ci.upper"), ("srmr", "srmr")]:
+        assert fit[ours] == pytest.approx(ref["cfa"][theirs], abs=1e-3), ours
+    assert _csv(unseen_out, "retention").set_index("method")["n_factors"]["parallel"] == ref["parallel_nfact"]
+
+
+def test_listwise_uses_complete_responses_everywhere(tmp_path):
+    run([str(UNSEEN / "unseen.csv")], str(UNSEEN / "unseen.yaml"), str(tmp_path), clean="none",
+        choices=MeasurementChoices(n_factors=3, missing="listwise"))
+    complete = int(pd.read_csv(UNSEEN / "unseen.csv").dropna().shape[0])
+    assert set(_csv(tmp_path, "reliability")["n"]) == {complete}
+    assert _csv(tmp_path, "bartlett")["n"].iloc[0] == complete

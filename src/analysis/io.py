@@ -70,7 +70,7 @@ def normalise_text(text) -> str:
     """Compare option and item wording robustly: NFKC (full-width → half-width), no spaces, no trailing 。."""
     text = unicodedata.normalize("NFKC", str(text))
     text = re.sub(r"\s+", "", text)
-    return text.replace("“", '"').replace("”", '"').rstrip("。.")
+    return text.replace("“", '"').replace("”", '"').rstrip("。.").casefold()
 
 
 # --------------------------------------------------------------------------- reading files
@@ -98,7 +98,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             if "\x00" in text:
                 raise DataImportError(path, "file contains NUL bytes (UTF-16 or binary?)",
                                       expected="UTF-8, UTF-8 with BOM or GBK text")
-            return pd.read_csv(_io.StringIO(text), dtype=object, keep_default_na=False, na_values=[""])
+            # R writes missing answers as NA, SPSS and Excel users as empty cells or #N/A
+            return pd.read_csv(_io.StringIO(text), dtype=object, keep_default_na=False,
+                               na_values=["", "NA", "N/A", "#N/A", "NaN", "nan", "NULL"])
         if suffix == ".xlsx":
             return pd.read_excel(path, dtype=object, engine="openpyxl")
         if suffix == ".xls":
@@ -540,12 +542,16 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
     """
     known = set(META_COLUMNS) | set(codebook.variables())
     if "respondent_id" not in df.columns:
-        raise DataImportError(file, "missing column 'respondent_id'", column="respondent_id",
-                              expected="a unique id per response")
+        # A file without ids (e.g. written by R with unnamed row names) gets its row names or row numbers.
+        rownames = [c for c in df.columns if str(c) in ("", "rownames", "Unnamed: 0", "id", "ID")]
+        df = df.rename(columns={rownames[0]: "respondent_id"}) if rownames else \
+            df.assign(respondent_id=np.arange(1, len(df) + 1))
+
     unknown = [c for c in df.columns if c not in known]
     if unknown:
         raise DataImportError(file, f"unknown column{'s' if len(unknown) > 1 else ''} {unknown}", column=unknown[0],
-                              expected="metadata " + ", ".join(META_COLUMNS) + " or variables of the codebook")
+                              expected="metadata " + ", ".join(META_COLUMNS) + " or variables of the codebook "
+                              "(add the column to the codebook or drop it from the file)")
     if require_items:
         missing = [i for i in codebook.items() if i not in df.columns]
         if missing:

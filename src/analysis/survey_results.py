@@ -54,29 +54,46 @@ class MeasurementChoices:
             raise ValueError(f"n_factors must be 0 (= number of constructs) or positive; got {self.n_factors}")
 
 
-def measurement_results(items_scored: pd.DataFrame, codebook: Codebook,
+def measurement_results(responses: pd.DataFrame, codebook: Codebook,
                         choices: MeasurementChoices = MeasurementChoices()) -> dict[str, pd.DataFrame]:
-    """All measurement tables for reverse-scored item answers (one row per response).
+    """All measurement tables for item answers as given (one row per response).
+
+    Reliability and item statistics are computed on reverse-scored items (a
+    reverse-keyed item enters as min + max − x). KMO, Bartlett, parallel
+    analysis, EFA and CFA use the items as answered: reversing an item only
+    flips the sign of its loadings and leaves KMO, Bartlett, eigenvalues,
+    communalities and CFA fit unchanged, and loadings then compare directly with
+    R run on the same file. With ``missing = "listwise"`` every table uses the
+    complete responses only; with ``"pairwise"`` (psych's default) each
+    statistic uses all available answers. Constructs with a single item are
+    left out of the reliability tables (α needs two items) and of the CFA.
 
     Returns a dict of tidy DataFrames keyed by file stem: reliability,
     item_stats, item_descriptives, kmo, bartlett, retention, parallel,
     efa_loadings, efa_communalities, efa_variance, efa_factor_correlations,
     efa_warnings, cfa_fit, cfa_loadings.
     """
+    from .cleaning import reverse_score
+
     constructs = {c: its for c, its in codebook.items_by_construct().items() if its}
     items = [i for its in constructs.values() for i in its]
-    data = items_scored[items].apply(pd.to_numeric, errors="coerce")
-    data = data[data.notna().any(axis=1)].reset_index(drop=True)
+    answered = responses[items].apply(pd.to_numeric, errors="coerce")
+    answered = answered[answered.notna().any(axis=1)].reset_index(drop=True)
+    if choices.missing == "listwise":
+        answered = answered.dropna().reset_index(drop=True)
+    scored = reverse_score(answered, codebook)
+    multi = {c: its for c, its in constructs.items() if len(its) >= 2}
     out: dict[str, pd.DataFrame] = {}
+    data = answered
 
-    rel = reliability.reliability_table(data, constructs)
+    rel = reliability.reliability_table(scored, multi)
     out["reliability"] = rel
-    it = reliability.item_total_table(data, constructs)
+    it = reliability.item_total_table(scored, multi)
     out["item_stats"] = it
     desc = []
     for c, its in constructs.items():
         lo, hi = codebook.bounds(its[0])
-        d = reliability.item_statistics(data[its], lo, hi)
+        d = reliability.item_statistics(scored[its], lo, hi)
         d.insert(0, "construct", c)
         desc.append(d)
     out["item_descriptives"] = pd.concat(desc, ignore_index=True)
@@ -99,7 +116,6 @@ def measurement_results(items_scored: pd.DataFrame, codebook: Codebook,
     out["efa_factor_correlations"] = phi.reset_index()
     out["efa_warnings"] = pd.DataFrame({"warning": list(fit.warnings)}, dtype=object)
 
-    multi = {c: its for c, its in constructs.items() if len(its) >= 2}
     cfa = factor.cfa(data, multi)
     fit_cols = ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
     out["cfa_fit"] = cfa.fit[fit_cols + [c for c in cfa.fit.columns if c not in fit_cols]].reset_index(drop=True)
@@ -141,7 +157,9 @@ def write_results(tables: dict[str, pd.DataFrame], out: Path, header: str) -> li
         written.append(path)
     lines = ["# Measurement results", "", header, "",
              "Every file is a tidy CSV: one row per unit, unrounded numbers. Reliability and item statistics "
-             "are computed on reverse-scored items. Made by `make results` (src/analysis/survey_results.py).", "",
+             "are computed on reverse-scored items; KMO, Bartlett, retention, EFA and CFA on the items as "
+             "answered (reversing an item only flips the sign of its loadings). With MISSING=listwise every "
+             "table uses complete responses only. Made by `make results` (src/analysis/survey_results.py).", "",
              "| file | columns |", "| --- | --- |"]
     lines += [f"| `{n}.csv` | {FILE_DOCS.get(n, '')} |" for n in tables]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -154,9 +172,8 @@ def run(survey: list[str], codebook_path: str, out: str, clean: str = "default",
     canonical = import_survey(cb, *survey)
     rules = cleaning.rules_from_params({"clean": clean})
     kept, log, flow = cleaning.apply_exclusions(canonical, cb, rules)
-    scored = cleaning.reverse_score(kept, cb)
-    tables = measurement_results(scored, cb, choices)
-    scores = cleaning.scale_scores(scored, cb)
+    tables = measurement_results(kept, cb, choices)
+    scores = cleaning.scale_scores(cleaning.reverse_score(kept, cb), cb)
     scores.insert(0, "case_id", kept["case_id"].to_numpy())
     tables["exclusion_log"] = log
     tables["scale_scores"] = scores
