@@ -69,6 +69,9 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	$(UV) pip sync --quiet --python $(PY) --compile-bytecode requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps --compile-bytecode -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (J County BPM)" >/dev/null
+	@# a relocatable kernelspec: jupyter_client maps the command "python" to the running interpreter
+	$(PY) -c 'import json, sys, pathlib; p = pathlib.Path(sys.prefix, "share/jupyter/kernels/python3/kernel.json"); \
+	  k = json.loads(p.read_text()); k["argv"][0] = "python"; p.write_text(json.dumps(k, indent=1))' 
 	@touch $@
 
 tex: $(TEX_STAMP) ## Install the LaTeX toolchain from Debian packages (when missing)

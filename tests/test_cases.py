@@ -504,3 +504,12 @@ def test_plots_return_figures(prepared, tables, lang):
         plt.close(fig)
     with pytest.raises(ValueError, match="lang"):
         C.plot_bland_altman(points, st, lang="fr")
+
+
+def test_kappa_labels_and_wilson_interval():
+    from analysis.cases import kappa_label, wilson_interval
+
+    assert [kappa_label(k) for k in (-0.1, 0.1, 0.3, 0.5, 0.7, 0.9)] == [
+        "poor", "slight", "fair", "moderate", "substantial", "almost perfect"]
+    low, high = wilson_interval(21, 45)
+    assert low == pytest.approx(0.3293513, abs=1e-6) and high == pytest.approx(0.6092255, abs=1e-6)  # R prop.test(21, 45, correct = FALSE)

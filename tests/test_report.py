@@ -48,3 +48,10 @@ def test_table_notes_simulated(tmp_path):
     p = report.write_table(df, "t", generated_dir=tmp_path, results_dir=tmp_path, caption="C", source="nb",
                            simulated=False)
     assert "Simulated" not in p.read_text()
+
+
+def test_latex_text_and_p_text():
+    assert report.latex_text("α ≥ .70 & χ²") == r"$\alpha$ $\geq$ .70 \& $\chi^2$"
+    assert report.latex_text("√AVE") == r"$\sqrt{\mathrm{AVE}}$"
+    assert report.latex_text("a < b", {"<": "$<$"}) == "a $<$ b"
+    assert report.p_text(0.0004) == "< .001" and report.p_text(0.034) == "= .034"

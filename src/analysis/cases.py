@@ -1109,3 +1109,24 @@ def plot_indicator_pareto(losses: pd.DataFrame, *, lang: str = "zh", ax=None, vi
     ax2.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax2.set_ylabel(t["cumulative"])
     return fig
+
+
+#: Landis & Koch (1977) benchmarks for κ: upper bounds of slight, fair, moderate, substantial.
+KAPPA_BENCHMARKS = ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial"))
+
+
+def kappa_label(kappa: float) -> str:
+    """Landis & Koch (1977) label of a κ value ("poor" below 0, "almost perfect" above .80)."""
+    if pd.isna(kappa):
+        return "undefined"
+    if kappa < 0:
+        return "poor"
+    return next((label for upper, label in KAPPA_BENCHMARKS if kappa <= upper), "almost perfect")
+
+
+def wilson_interval(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion k / n (Wilson 1927): good coverage also for small n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=conf, method="wilson")
+    return (float(ci.low), float(ci.high))

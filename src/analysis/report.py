@@ -171,3 +171,28 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
         results_dir.mkdir(parents=True, exist_ok=True)
         (raw if raw is not None else table).to_csv(results_dir / f"{name}.csv", index=False, lineterminator="\n")
     return path
+
+
+#: Unicode symbols the body font lacks, written as LaTeX math (longest first, so "√AVE" wins over "√").
+LATEX_SYMBOLS = {"√AVE": r"$\sqrt{\mathrm{AVE}}$", "χ²": r"$\chi^2$", "h²": r"$h^2$", "α": r"$\alpha$",
+                 "ω": r"$\omega$", "ρ": r"$\rho$", "κ": r"$\kappa$", "Δ": r"$\Delta$", "≥": r"$\geq$",
+                 "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$", "–": "--"}
+
+
+def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
+    """Escape ``text`` for LaTeX and write Greek letters and relations as math.
+
+    ``extra`` adds replacements applied after the standard ones (for example
+    ``{"<": "$<$"}`` where a table prints bare inequality signs).
+    """
+    out = latex_escape(text)
+    for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
+        out = out.replace(symbol, command)
+    return out
+
+
+def p_text(p: float) -> str:
+    """A p value with its relation for sentences and string macros: ``< .001`` or ``= .034``."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "= ---"
+    return "< .001" if p < 0.001 else "= " + f"{p:.3f}".lstrip("0")

@@ -73,3 +73,17 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     fig.savefig(path.with_suffix(".pdf"), metadata={"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None})
     fig.savefig(path.with_suffix(".png"), metadata={"Software": None})
     return path.with_suffix(".pdf")
+
+
+def show(fig: plt.Figure, name: str, folder: str | Path, simulated: bool = True) -> Path:
+    """Save ``fig`` as ``folder/name`` (see :func:`save`), close it and display the saved PNG in a notebook.
+
+    Showing the saved file, not the live figure, means the notebook shows
+    exactly what the paper gets, stamp included.
+    """
+    from IPython.display import Image, display
+
+    pdf = save(fig, Path(folder) / name, simulated=simulated)
+    plt.close(fig)
+    display(Image(filename=str(pdf.with_suffix(".png"))))
+    return pdf
