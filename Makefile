@@ -25,9 +25,9 @@ NBOUT := $(BUILD)/notebooks
 PARAMS := $(BUILD)/params.yaml
 # Debian packages of the paper build: XeLaTeX with xeCJK (Chinese), latexmk,
 # booktabs/threeparttable (latex-extra), Latin Modern and the Noto CJK fonts
-# (also used by the figures).
+# (also used by the figures); poppler-utils lets the tests read the PDF's text.
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-xetex texlive-lang-chinese \
-                texlive-lang-cjk lmodern latexmk fonts-noto-cjk
+                texlive-lang-cjk lmodern latexmk fonts-noto-cjk poppler-utils
 export PYTHONDONTWRITEBYTECODE :=
 export UV_PYTHON_DOWNLOADS := never
 export MPLBACKEND := Agg

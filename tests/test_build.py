@@ -120,3 +120,24 @@ def test_a_failed_stage_leaves_nothing_that_looks_current(built):
     assert "notebooks/01_import_clean.ipynb" in planned
     _make(built, "all")  # back to the defaults
     assert _runs(_make(built, "-n", "all").stdout) == []
+
+
+def test_no_identifier_reaches_processed_data_results_or_paper(built):
+    """Respondent numbers and IP addresses stay in data/raw: not in processed data, results, tables or the PDF."""
+    import pandas as pd
+
+    raw = pd.read_excel(built / "data" / "raw" / "survey_wjx_by_text.xlsx", dtype=str)
+    ips = set(raw["来自IP"].str.replace(r"\(.*\)$", "", regex=True))
+    for folder in ("data/processed", "results", "paper/generated"):
+        for path in (built / folder).rglob("*"):
+            if path.suffix not in {".csv", ".json", ".tex", ".txt"}:
+                continue
+            text = path.read_text(encoding="utf-8")
+            assert not any(ip in text for ip in ips), f"{path} contains an IP address"
+            if path.suffix == ".csv":
+                header = text.splitlines()[0].split(",") if text else []
+                assert not {"respondent_id", "ip", "序号", "来自IP"} & set(header), path
+    if shutil.which("pdftotext"):
+        pdf_text = subprocess.run(["pdftotext", str(built / "paper/build/main.pdf"), "-"], capture_output=True,
+                                  text=True).stdout
+        assert not any(ip in pdf_text for ip in ips)
