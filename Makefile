@@ -136,7 +136,7 @@ OUT_01 := $(NBOUT)/01_import_clean.ipynb \
   figures/exclusion_flow.pdf figures/exclusion_flow.png \
   paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
 
-$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_FILE) $(SURVEY_RAW) $(COMMON)
+$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_FILE) $(SURVEY_RAW) $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 CASE_TABLES := checks grades inflation crosstab execution losses compliance result_use dept_losses truth
@@ -148,7 +148,7 @@ OUT_02 := $(NBOUT)/02_cases.ipynb \
   paper/generated/values_cases.tex results/cases.json \
   $(foreach t,$(CASE_TABLES),paper/generated/tab_cases_$(t).tex results/cases_$(t).csv)
 
-$(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cases.json $(COMMON)
+$(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cases.json $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 SURVEY_PROCESSED := data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
@@ -161,7 +161,7 @@ OUT_03 := $(NBOUT)/03_reliability_validity.ipynb figures/reliability_alpha.pdf f
   $(foreach t,item_stats reliability reverse_items item_total cfa_fit cfa_loadings validity fornell_larcker htmt,paper/generated/tab_$(t).tex results/$(t).csv) \
   results/reliability_truth_check.csv
 
-$(OUT_03) &: notebooks/03_reliability_validity.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON)
+$(OUT_03) &: notebooks/03_reliability_validity.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 OUT_04 := $(NBOUT)/04_factor_structure.ipynb \
@@ -170,7 +170,7 @@ OUT_04 := $(NBOUT)/04_factor_structure.ipynb \
   $(foreach t,kmo_bartlett retention efa_loadings efa_variance efa_phi efa_compare,paper/generated/tab_$(t).tex results/$(t).csv) \
   results/efa_construct_match.csv results/efa_item_assignment.csv results/factors_truth_check.csv
 
-$(OUT_04) &: notebooks/04_factor_structure.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON)
+$(OUT_04) &: notebooks/04_factor_structure.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 OUT_05 := $(NBOUT)/05_descriptives_problems.ipynb \
@@ -179,7 +179,7 @@ OUT_05 := $(NBOUT)/05_descriptives_problems.ipynb \
   $(foreach t,sample construct_means group_comparison problems_pareto problems_other problems_by_unit,paper/generated/tab_$(t).tex) \
   $(foreach t,sample construct_means group_comparison group_posthoc problems_pareto problems_other problems_by_unit problems_by_unit_counts,results/$(t).csv)
 
-$(OUT_05) &: notebooks/05_descriptives_problems.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(COMMON)
+$(OUT_05) &: notebooks/05_descriptives_problems.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 OUT_06 := $(NBOUT)/06_root_causes.ipynb \
@@ -187,13 +187,13 @@ OUT_06 := $(NBOUT)/06_root_causes.ipynb \
   paper/generated/values_rootcause.tex results/rootcause.json \
   $(foreach t,regression relative_importance ipa rootcause_truth_check,paper/generated/tab_$(t).tex results/$(t).csv)
 
-$(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) data/raw/simulation_truth_survey.json $(COMMON)
+$(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) data/raw/simulation_truth_survey.json $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 OUT_07 := $(NBOUT)/07_countermeasures.ipynb paper/generated/tab_countermeasures.tex results/countermeasures.csv \
   paper/generated/values_countermeasures.tex results/countermeasures.json
 
-$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json data/processed/STATUS.txt data/processed/cases_STATUS.txt src/analysis/countermeasures.yaml $(COMMON)
+$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json data/processed/STATUS.txt data/processed/cases_STATUS.txt src/analysis/countermeasures.yaml $(COMMON) | $(TEX_STAMP)
 	$(RUN)
 
 NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_03) $(OUT_04) $(OUT_05) $(OUT_06) $(OUT_07)

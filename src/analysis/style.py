@@ -27,9 +27,20 @@ SIMULATED_STAMP = "SIMULATED DATA · 模拟数据"
 
 
 def cjk_font_available() -> str | None:
-    """Name of an installed CJK font, or None (figures then fall back to English labels)."""
+    """Name of an installed CJK font, or None.
+
+    matplotlib caches the font list; fonts installed after the cache was made
+    (``make`` installs Noto CJK with the TeX toolchain) are found by rebuilding
+    it once.
+    """
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FONTS if f in names), None)
+    found = next((f for f in CJK_FONTS if f in names), None)
+    if found is None and not getattr(cjk_font_available, "_rebuilt", False):
+        cjk_font_available._rebuilt = True
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((f for f in CJK_FONTS if f in names), None)
+    return found
 
 
 def apply() -> None:
