@@ -24,10 +24,13 @@ BUILD := build
 NBOUT := $(BUILD)/notebooks
 PARAMS := $(BUILD)/params.yaml
 # Debian packages of the paper build: XeLaTeX with xeCJK (Chinese), latexmk,
-# booktabs/threeparttable (latex-extra), Latin Modern and the Noto CJK fonts
-# (also used by the figures); poppler-utils lets the tests read the PDF's text.
-TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-xetex texlive-lang-chinese \
-                texlive-lang-cjk lmodern latexmk fonts-noto-cjk poppler-utils
+# booktabs/threeparttable (latex-extra), Latin Modern, the ZapfDingbats metrics
+# hyperref loads under XeTeX (fonts-recommended) and the Noto CJK fonts (also
+# used by the figures); poppler-utils lets the tests read the PDF's text.
+# tests/test_tex_packages.py proves the list complete: every file the paper
+# build reads belongs to one of these packages or to one they depend on.
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+                texlive-lang-chinese texlive-lang-cjk lmodern latexmk fonts-noto-cjk poppler-utils
 export PYTHONDONTWRITEBYTECODE :=
 export UV_PYTHON_DOWNLOADS := never
 export MPLBACKEND := Agg
@@ -78,17 +81,16 @@ tex: $(TEX_STAMP) ## Install the LaTeX toolchain from Debian packages (when miss
 
 $(TEX_STAMP):
 	@mkdir -p $(BUILD)
-	@if command -v latexmk >/dev/null && command -v xelatex >/dev/null && kpsewhich xeCJK.sty >/dev/null \
-	    && kpsewhich ctexhook.sty >/dev/null && kpsewhich threeparttable.sty >/dev/null \
-	    && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	@missing=$$(for p in $(TEX_PACKAGES); do dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
+	if [ -z "$$missing" ]; then \
 	  echo "LaTeX toolchain present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing the LaTeX toolchain (Debian packages, about a minute)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	  echo "Installing the LaTeX toolchain (Debian packages, about a minute):" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  rm -f $$HOME/.cache/matplotlib/fontlist-*.json; \
 	else \
 	  echo "error: the LaTeX toolchain is missing. Run:"; \
-	  echo "  sudo apt-get install -y --no-install-recommends $(TEX_PACKAGES)"; exit 1; \
+	  echo "  sudo apt-get install -y --no-install-recommends $$missing"; exit 1; \
 	fi
 	@touch $@
 
