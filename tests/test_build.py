@@ -3,6 +3,12 @@
 This is the test that proves the README: `make all` builds everything, a second
 `make all` runs nothing, touching one notebook reruns only what depends on it,
 a failing stage leaves nothing that looks current, and data/raw is untouched.
+It also checks what each user sees: the terminal output of `make all` (one line
+per stage), every figure shown in its executed notebook, no absolute path of the
+build machine in anything built, no stray `missfont.log`.
+
+``built`` (conftest.py) is the session's one build; tests that change the build
+work on ``scratch_build``, a private copy of it.
 """
 
 from __future__ import annotations
@@ -16,34 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, make
 
 pytestmark = pytest.mark.slow
 
 
 def _make(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "JCOUNTY_ROOT"))}
-    proc = subprocess.run(["make", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"make {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A copy of the working tree (tracked and new files, no build products) built with `make all`."""
-    dest = tmp_path_factory.mktemp("clone") / "repo"
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split("\0")
-    for rel in filter(None, files):
-        src = ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    (dest / ".venv").symlink_to(ROOT / ".venv")
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    _make(dest, "all")
-    return dest
+    return make(cwd, *args, check=check)
 
 
 def _runs(output: str) -> list[str]:
@@ -88,17 +73,16 @@ def test_second_make_all_runs_nothing_and_is_fast(built):
     assert elapsed < 1.0, f"a no-op make all took {elapsed:.2f} s"
 
 
-def test_touching_one_notebook_reruns_only_it_and_its_dependents(built):
-    notebooks = sorted(p.name for p in (built / "notebooks").glob("*.ipynb"))
-    last = built / "notebooks" / notebooks[-1]
+def test_touching_one_notebook_reruns_only_it_and_its_dependents(scratch_build):
+    notebooks = sorted(p.name for p in (scratch_build / "notebooks").glob("*.ipynb"))
+    last = scratch_build / "notebooks" / notebooks[-1]
     os.utime(last)
-    planned = _runs(_make(built, "-n", "all").stdout)
+    planned = _runs(_make(scratch_build, "-n", "all").stdout)
     assert planned == [f"notebooks/{last.name}"]
-    first = built / "notebooks" / notebooks[0]
+    first = scratch_build / "notebooks" / notebooks[0]
     os.utime(first)
-    planned = _runs(_make(built, "-n", "all").stdout)
+    planned = _runs(_make(scratch_build, "-n", "all").stdout)
     assert planned[0] == f"notebooks/{first.name}"
-    _make(built, "all")
 
 
 def test_raw_data_untouched(built):
@@ -112,14 +96,19 @@ def test_unknown_parameter_is_an_error(built):
     assert proc.returncode != 0 and "unknown parameter 'SEDE'" in proc.stderr
 
 
-def test_a_failed_stage_leaves_nothing_that_looks_current(built):
-    proc = _make(built, "all", "SPEEDER_FRACTION=1.5", check=False)
+def test_a_failed_stage_leaves_nothing_that_looks_current(scratch_build):
+    proc = _make(scratch_build, "all", "SPEEDER_FRACTION=1.5", check=False)
     assert proc.returncode != 0
-    assert "speeder_fraction must lie in (0, 1)" in proc.stdout + proc.stderr
-    planned = _runs(_make(built, "-n", "all", "SPEEDER_FRACTION=1.5").stdout)
+    out = proc.stdout + proc.stderr
+    assert "speeder_fraction must lie in (0, 1)" in out
+    # brief and to the point: the failing cell, where the partial run is, no kernel noise, no traceback wall
+    assert re.search(r"error: notebooks/01_import_clean\.ipynb failed in cell \d+: ValueError", out), out[-2000:]
+    assert "TCP without encryption" not in out and "Traceback" not in out
+    assert len(out.splitlines()) < 40, out
+    planned = _runs(_make(scratch_build, "-n", "all", "SPEEDER_FRACTION=1.5").stdout)
     assert "notebooks/01_import_clean.ipynb" in planned
-    _make(built, "all")  # back to the defaults
-    assert _runs(_make(built, "-n", "all").stdout) == []
+    _make(scratch_build, "all")  # back to the defaults
+    assert _runs(_make(scratch_build, "-n", "all").stdout) == []
 
 
 def test_no_identifier_reaches_processed_data_results_or_paper(built):
@@ -141,3 +130,76 @@ def test_no_identifier_reaches_processed_data_results_or_paper(built):
         pdf_text = subprocess.run(["pdftotext", str(built / "paper/build/main.pdf"), "-"], capture_output=True,
                                   text=True).stdout
         assert not any(ip in pdf_text for ip in ips)
+
+
+def _stages(built: Path) -> dict[str, list[str]]:
+    """Notebook stem → the files its stage declares (``make print-stages``)."""
+    out = {}
+    for line in _make(built, "-s", "print-stages").stdout.splitlines():
+        files = line.split()
+        out[Path(files[0]).stem] = files[1:]
+    return out
+
+
+def test_every_figure_a_notebook_writes_is_shown_in_its_executed_page(built):
+    stages = _stages(built)
+    assert len(stages) == len(list((built / "notebooks").glob("*.ipynb")))
+    for stem, files in stages.items():
+        figures = [f for f in files if f.startswith("figures/") and f.endswith(".png")]
+        html = (built / "build" / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
+        images = re.findall(r'<img[^>]+src="data:image/png;base64,', html)
+        assert len(images) >= len(figures), f"{stem}.html shows {len(images)} image(s) but writes {len(figures)} figure(s)"
+        # each written figure appears in the page: its PNG bytes are the ones displayed
+        import base64
+        shown = {base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', html)}
+        for fig in figures:
+            assert (built / fig).read_bytes() in shown, f"{fig} is written by {stem} but not shown in its page"
+
+
+TEXT_SUFFIXES = {".ipynb", ".html", ".tex", ".csv", ".json", ".txt", ".md", ".yaml", ".log", ".svg", ".aux", ".out"}
+
+
+def test_no_built_file_contains_a_path_of_the_build_machine(built):
+    needles = {str(built), str(built.resolve()), str(ROOT), str(ROOT.resolve()), str(built.parent.parent)}
+    folders = ["build/notebooks", "data/processed", "results", "figures", "paper/generated"]
+    checked = 0
+    for folder in folders:
+        for path in (built / folder).rglob("*"):
+            if not path.is_file() or "mathjax" in path.parts:
+                continue
+            if path.suffix in TEXT_SUFFIXES or path.suffix in {".pdf", ".png"}:
+                data = path.read_bytes()
+                checked += 1
+                for needle in needles:
+                    assert needle.encode() not in data, f"{path.relative_to(built)} contains the path {needle}"
+    assert checked > 50
+    pdf_text = subprocess.run(["pdftotext", str(built / "paper/build/main.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert not any(n in pdf_text for n in needles)
+
+
+def test_no_missfont_log_anywhere(built):
+    assert list(built.rglob("missfont.log")) == []
+
+
+def test_make_all_prints_one_line_per_stage(built):
+    """The terminal shows what ran, not the tools' chatter (kernel warnings, pip notices, TeX output)."""
+    lines = (built / "build" / "make-all.out").read_text(encoding="utf-8").splitlines()
+    allowed = re.compile(r"^(LaTeX toolchain: |Python environment: |parameters written to |notebook |paper |site |Paper: )")
+    noise = [ln for ln in lines if not allowed.match(ln)]
+    assert noise == [], f"make all printed lines that are not a stage's one line: {noise[:5]}"
+    n_notebooks = len(list((built / "notebooks").glob("*.ipynb")))
+    assert sum(ln.startswith("notebook ") for ln in lines) == n_notebooks
+    assert sum(ln.startswith("paper ") for ln in lines) == 1
+
+
+def test_site_index_lists_every_notebook_and_the_paper(built):
+    site = built / "build" / "notebooks"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for nb in (built / "notebooks").glob("*.ipynb"):
+        assert f'href="{nb.stem}.html"' in index, nb.stem
+    assert 'href="main.pdf"' in index and (site / "main.pdf").exists()
+    assert (site / "mathjax" / "MathJax.js").exists()
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<script[^>]+src="https?://', text), f"{page.name} loads a script from the network"

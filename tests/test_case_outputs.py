@@ -1,8 +1,8 @@
 """The outputs of notebooks/02_cases.ipynb agree with the simulated truth, and its paper section is clean.
 
 These tests read what the executed notebook wrote (results/cases*.{csv,json},
-paper/generated/values_cases.tex, data/processed/cases_*.csv); they skip when
-the notebook has not run. On simulated data every estimate must equal the
+paper/generated/values_cases.tex, data/processed/cases_*.csv) in the session's
+build of the shipped data (``built`` in conftest.py), so they never skip. On simulated data every estimate must equal the
 simulator's *realised* value (the same statistic on the drawn sample), the
 planted data errors must be found, and most intervals must contain the
 *population* value. They run in well under a second.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,25 +20,27 @@ import pytest
 from conftest import ROOT
 from test_paper import prose_digits
 
-RESULTS = ROOT / "results"
-GENERATED = ROOT / "paper" / "generated"
-TRUTH = ROOT / "data" / "raw" / "simulation_truth_cases.json"
 SECTION = ROOT / "paper" / "sections" / "cases.tex"
+RESULTS: Path
+GENERATED: Path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _build_folders(built):
+    """Point the module at the session's build."""
+    global RESULTS, GENERATED
+    RESULTS, GENERATED = built / "results", built / "paper" / "generated"
 
 
 @pytest.fixture(scope="module")
-def values():
-    path = RESULTS / "cases.json"
-    if not path.exists():
-        pytest.skip("notebooks/02_cases.ipynb has not run (no results/cases.json)")
-    return json.loads(path.read_text(encoding="utf-8"))["values"]
+def values(built):
+    return json.loads((built / "results" / "cases.json").read_text(encoding="utf-8"))["values"]
 
 
 @pytest.fixture(scope="module")
-def truth(values):
-    if values.get("casesDataStatus") != "simulated" or not TRUTH.exists():
-        pytest.skip("real case data: there is no known truth")
-    return json.loads(TRUTH.read_text(encoding="utf-8"))
+def truth(values, built):
+    assert values.get("casesDataStatus") == "simulated", "the session build must run on the shipped simulated cases"
+    return json.loads((built / "data" / "raw" / "simulation_truth_cases.json").read_text(encoding="utf-8"))
 
 
 def result(name: str) -> pd.DataFrame:
@@ -113,24 +116,21 @@ def test_truth_table_is_consistent(truth):
 
 
 def test_outputs_are_labelled_simulated(values):
-    if values["casesDataStatus"] != "simulated":
-        pytest.skip("real case data")
+    assert values["casesDataStatus"] == "simulated"
     for tab in GENERATED.glob("tab_cases_*.tex"):
         assert "Simulated stand-in data" in tab.read_text(encoding="utf-8"), tab.name
 
 
-def test_processed_tables_are_deidentified(values):
-    projects = pd.read_csv(ROOT / "data" / "processed" / "cases_projects.csv")
+def test_processed_tables_are_deidentified(values, built):
+    projects = pd.read_csv(built / "data" / "processed" / "cases_projects.csv")
     assert "evaluator_id" not in projects.columns
     assert projects["project_id"].str.fullmatch(r"P\d{4}").all()
     for name in ("cases_projects", "cases_indicator_scores", "cases_departments"):
-        frame = pd.read_csv(ROOT / "data" / "processed" / f"{name}.csv", nrows=5)
+        frame = pd.read_csv(built / "data" / "processed" / f"{name}.csv", nrows=5)
         assert not {"respondent_id", "ip", "name", "phone"} & set(frame.columns), name
 
 
 def test_section_has_no_typed_digits():
-    if not SECTION.exists():
-        pytest.skip("no paper/sections/cases.tex")
     hits = prose_digits(SECTION.read_text(encoding="utf-8"))
     assert not hits, f"digits typed by hand in cases.tex: {hits[:5]}"
 

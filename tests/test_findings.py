@@ -12,8 +12,8 @@ J County study: on simulated data with a documented data-generating model,
   model of ticking: the options with the highest true probability are vital,
   the least likely one is not, and the counts follow the true probabilities.
 
-They skip when the processed data are absent (before the first build) or are
-not the simulated stand-in (a user's real survey has no known truth).
+They read the session's build of the shipped data (``built`` in conftest.py), so
+they run on a clean clone too and never skip.
 """
 
 from __future__ import annotations
@@ -30,20 +30,17 @@ from analysis.descriptives import pareto_table
 from analysis.rootcause import importance_performance, relative_importance
 from conftest import ROOT
 
-PROCESSED = ROOT / "data" / "processed"
-TRUTH = ROOT / "data" / "raw" / "simulation_truth_survey.json"
+
+@pytest.fixture(scope="module")
+def processed(built):
+    return built / "data" / "processed"
 
 
 @pytest.fixture(scope="module")
-def truth() -> dict:
-    if not (PROCESSED / "scale_scores.csv").exists():
-        pytest.skip("data/processed/scale_scores.csv is absent: run notebook 01 (make all) first")
-    status = PROCESSED / "STATUS.txt"
-    if not status.exists() or not status.read_text(encoding="utf-8").startswith("simulated: true"):
-        pytest.skip("the processed data are not the simulated stand-in: there is no known truth")
-    if not TRUTH.exists():
-        pytest.skip(f"{TRUTH.name} is absent")
-    return json.loads(TRUTH.read_text(encoding="utf-8"))
+def truth(built, processed) -> dict:
+    status = (processed / "STATUS.txt").read_text(encoding="utf-8")
+    assert status.startswith("simulated: true"), "the session build must run on the shipped simulated data"
+    return json.loads((built / "data" / "raw" / "simulation_truth_survey.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +49,8 @@ def cb():
 
 
 @pytest.fixture(scope="module")
-def scores(truth) -> pd.DataFrame:
-    return pd.read_csv(PROCESSED / "scale_scores.csv").set_index("case_id")
+def scores(truth, processed) -> pd.DataFrame:
+    return pd.read_csv(processed / "scale_scores.csv").set_index("case_id")
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +93,8 @@ def test_ipa_concentrate_here_holds_the_true_root_causes(truth, importance, scor
 
 
 @pytest.fixture(scope="module")
-def pareto(truth, cb) -> tuple[pd.DataFrame, pd.Series]:
-    responses = pd.read_csv(PROCESSED / "responses.csv")
+def pareto(truth, cb, processed) -> tuple[pd.DataFrame, pd.Series]:
+    responses = pd.read_csv(processed / "responses.csv")
     cols = cb.multi_columns("P")
     other = f"P_{cb.multi_other_code('P')}"
     answered = responses[cols].sum(axis=1) > 0

@@ -3,8 +3,12 @@
 ``python -m analysis.paper provenance OUT`` writes ``\\buildcommit``,
 ``\\datastatus`` (and its Chinese twin) and ``\\ifsimulated`` for the title
 page, only when they change. ``python -m analysis.paper check-log LOG`` fails
-the build on an undefined reference or citation (LaTeX itself stops on an
-undefined macro because the build runs with ``-halt-on-error``).
+the build on what a reader would see as broken: an undefined or multiply
+defined label, an undefined citation, a glyph missing from its font, a box
+that runs into the margin by more than :data:`OVERFULL_LIMIT_PT` (LaTeX
+itself stops on an undefined macro because the build runs with
+``-halt-on-error``). ``explain-failure`` prints the lines of a failed run's
+log that say why.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from . import paths, provenance
 
 UNDEFINED = re.compile(r"(LaTeX|Package natbib) Warning: (Reference|Citation) `([^']+)' .*undefined")
 LATE = re.compile(r"There were undefined references|Label\(s\) may have changed")
+MULTIPLY = re.compile(r"LaTeX Warning: Label `([^']+)' multiply defined")
+MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) in font (.+?)!")
+OVERFULL = re.compile(r"Overfull \\([hv])box \(([\d.]+)pt too (?:wide|high)\) (.*)")
+FONT_SUBST = re.compile(r"LaTeX Font Warning: Font shape `([^']+)' undefined")
+#: An overfull box up to this width is invisible in print; wider ones run into the margin.
+OVERFULL_LIMIT_PT = 2.0
 
 
 def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = None) -> str:
@@ -75,25 +85,62 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
                           for k, v in values.items()])
     report.write_table(table, "parameters", generated_dir=out.parent, results_dir=None,
                        caption="Parameters of this build (params.yaml with command-line overrides)",
-                       source="params.yaml", simulated=False, column_format="l p{4.5cm} p{7cm}",
-                       formatters={"Value": lambda v: "\\texttt{" + report.latex_escape(v) + "}"},
+                       source="params.yaml", simulated=False, column_format="l p{3.8cm} p{6.6cm}",
+                       formatters={"Value": lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}"},
                        font_size="\\footnotesize")
 
 
-def check_log(log: Path) -> list[str]:
+def breakable(tex: str) -> str:
+    """Allow a line break after each ``/``, ``_``, ``.`` and ``-`` of an escaped path or name (for narrow columns)."""
+    return re.sub(r"(/|\\_|\.|-)", lambda m: m.group(1) + r"\allowbreak{}", tex)
+
+
+def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[str]:
+    """Every problem of a finished LaTeX run that a reader would see, one message each."""
     text = log.read_text(encoding="utf-8", errors="replace")
-    problems = [f"undefined {m.group(2).lower()} '{m.group(3)}'" for m in UNDEFINED.finditer(text)]
-    if LATE.search(text) and not problems:
+    # TeX wraps log lines at 79 characters; join them so that a message is matched whole
+    joined = re.sub(r"(?m)^(.{79})\n", r"\1", text)
+    problems = [f"undefined {m.group(2).lower()} '{m.group(3)}'" for m in UNDEFINED.finditer(joined)]
+    problems += [f"label '{name}' is defined more than once" for name in dict.fromkeys(MULTIPLY.findall(joined))]
+    problems += [f"glyph {glyph} is missing from font {font}" for glyph, font in
+                 dict.fromkeys(MISSING_GLYPH.findall(joined))]
+    problems += [f"font shape {shape} is undefined (LaTeX substituted another)" for shape in
+                 dict.fromkeys(FONT_SUBST.findall(joined))]
+    for m in OVERFULL.finditer(joined):
+        kind, width, where = m.groups()
+        if float(width) > overfull_limit_pt:
+            opened = re.findall(r"\(\.?/?([^()\s]+\.tex)", joined[:m.start()])  # the file TeX was reading
+            problems.append(f"overfull \\{kind}box, {float(width):.1f} pt into the margin, {where.strip()}"
+                            + (f" (near {opened[-1]})" if opened else ""))
+    if LATE.search(joined) and not any(p.startswith("undefined") for p in problems):
         problems.append("LaTeX reports undefined references or changed labels after the final run")
     return problems
 
 
+def explain_failure(log: Path, console: Path | None = None, limit: int = 30) -> str:
+    """The lines of a failed LaTeX run that explain it: each error with the two lines after it."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+    keep: list[str] = []
+    for k, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^[^:\s]+\.(tex|sty|cls|bib|bbl):\d+: ", line):
+            keep += lines[k:k + 3]
+    if not keep and console is not None and console.exists():
+        keep = console.read_text(encoding="utf-8", errors="replace").splitlines()[-limit:]
+    if not keep:
+        keep = lines[-limit:]
+    return "\n".join(keep[:limit])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters"}:
-        print("usage: python -m analysis.paper provenance OUT | check-log LOG | parameters RESOLVED OUT",
-              file=sys.stderr)
+    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure"}:
+        print("usage: python -m analysis.paper provenance OUT | check-log LOG | parameters RESOLVED OUT"
+              " | explain-failure LOG [CONSOLE]", file=sys.stderr)
         return 2
+    if argv[0] == "explain-failure":
+        print(f"error: the paper did not build; from {paths.relative(argv[1])}:", file=sys.stderr)
+        print(explain_failure(Path(argv[1]), Path(argv[2]) if len(argv) > 2 else None), file=sys.stderr)
+        return 1
     if argv[0] == "parameters":
         write_parameter_table(Path(argv[1]), Path(argv[2]))
         return 0
@@ -102,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     problems = check_log(Path(argv[1]))
     for p in problems:
-        print(f"error: {argv[1]}: {p}", file=sys.stderr)
+        print(f"error: {paths.relative(argv[1])}: {p}", file=sys.stderr)
     return 1 if problems else 0
 
 

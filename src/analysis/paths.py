@@ -36,6 +36,33 @@ SIMULATION_TRUTH_CASES = RAW / "simulation_truth_cases.json"
 RAW_CHECKSUMS = RAW / "SHA256SUMS"
 
 
+class Written(type(Path())):
+    """The path of a file the pipeline wrote, shown relative to the repository.
+
+    Writers return it so that a notebook whose last line writes a file shows
+    ``figures/ipa.pdf``, not the absolute path of the machine that built it.
+    """
+
+    def __repr__(self) -> str:
+        return f"written: {relative(self)}"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's display of a value
+        printer.text(repr(self))
+
+
+def relative(path: str | Path) -> str:
+    """``path`` relative to the repository root when it lies inside it, else the file name alone.
+
+    Everything printed by notebooks and command-line tools goes through this,
+    so no output carries the absolute path of the build machine.
+    """
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def ensure_output_dirs() -> None:
     """Create the folders the pipeline writes to (never ``data/raw``)."""
     for folder in (PROCESSED, RESULTS, FIGURES, GENERATED, EXECUTED):

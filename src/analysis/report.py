@@ -24,6 +24,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from . import paths
+
 _DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
@@ -111,13 +113,14 @@ def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, 
             text = latex_escape(value)
         else:
             text = fmt_number(value, digits.get(key, default_digits))
-        lines.append(f"\\newcommand{{\\{name}}}{{{text}}}")
+        # a trailing % ends the line without a space token: the file may be read inside a paragraph
+        lines.append(f"\\newcommand{{\\{name}}}{{{text}}}%")
     tex = generated_dir / f"values_{stage}.tex"
     tex.write_text("\n".join(lines) + "\n", encoding="utf-8")
     payload = {"source": source, "values": _jsonable(dict(values))}
     (results_dir / f"{stage}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
-    return tex
+    return paths.Written(tex)
 
 
 def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_dir: Path | None,
@@ -170,7 +173,7 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
         (raw if raw is not None else table).to_csv(results_dir / f"{name}.csv", index=False, lineterminator="\n")
-    return path
+    return paths.Written(path)
 
 
 #: Unicode symbols the body font lacks, written as LaTeX math (longest first, so "√AVE" wins over "√").

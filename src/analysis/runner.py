@@ -9,16 +9,23 @@
   writing to a temporary file first so a failed run leaves nothing that looks
   current;
 * removes papermill's timestamps and durations, so a re-run diffs cleanly;
-* renders the executed notebook to ``build/notebooks/NAME.html``.
+* renders the executed notebook to ``build/notebooks/NAME.html``, a page that
+  loads MathJax from the copy beside it (:mod:`analysis.site`), never from a
+  CDN, so that formulas render offline;
+* prints one line per notebook; what the kernel writes to stderr (warnings
+  about its transport, library chatter) is kept out of the terminal and shown
+  only when the notebook fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import json
+import contextlib
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -60,6 +67,52 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+@contextlib.contextmanager
+def _captured_stderr():
+    """Send file descriptor 2 (ours and the kernel's, which inherits it) to a temporary file.
+
+    Yields a function that returns what was written so far. The kernel is a
+    child process, so redirecting ``sys.stderr`` alone would not catch it.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield lambda: (log.flush(), log.seek(0), log.read().decode("utf-8", "replace"))[-1]
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+#: Kernel and library messages that say nothing about the notebook (shown on failure too, but filtered here).
+NOISE = ("Kernel is running over TCP without encryption", "Location 'file://")
+
+
+def explain(stderr_text: str, limit: int = 40) -> str:
+    """The lines of captured stderr worth showing a user, without known noise, last ``limit`` lines."""
+    lines = [ln for ln in stderr_text.splitlines() if ln.strip() and not any(n in ln for n in NOISE)]
+    return "\n".join(lines[-limit:])
+
+
+def render_html(nb: nbformat.NotebookNode) -> str:
+    """The executed notebook as a self-contained page: MathJax from ``mathjax/`` beside it, no require.js.
+
+    The exporter's defaults load MathJax and require.js from a public CDN,
+    which many readers cannot reach; the page then shows raw TeX.
+    """
+    from nbconvert import HTMLExporter
+
+    from . import site
+
+    sentinel = "about:blank#no-require-js"
+    exporter = HTMLExporter(mathjax_url=site.MATHJAX_URL, require_js_url=sentinel)
+    body, _ = exporter.from_notebook_node(nb)
+    body = body.replace(f'<script src="{sentinel}"></script>', "")
+    return body.replace("<!-- MathJax configuration -->", site.MATHJAX_CONFIG + "\n<!-- MathJax configuration -->", 1)
+
+
 def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = paths.EXECUTED,
         html: bool = True) -> Path:
     import papermill as pm
@@ -78,22 +131,37 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
     env_root = str(paths.ROOT)
     os.environ.setdefault("JCOUNTY_ROOT", env_root)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    kernel_said = ""
     try:
-        pm.execute_notebook(str(notebook), str(tmp), parameters=passed, cwd=env_root, kernel_name="python3",
-                            progress_bar=False, report_mode=False, log_output=False)
-    except Exception:
+        with _captured_stderr() as stderr_so_far:
+            try:
+                pm.execute_notebook(str(notebook), str(tmp), parameters=passed, cwd=env_root, kernel_name="python3",
+                                    progress_bar=False, report_mode=False, log_output=False)
+            except BaseException:
+                kernel_said = stderr_so_far()
+                raise
+    except pm.PapermillExecutionError as exc:
         failed = out_dir / f"{notebook.stem}.failed.ipynb"
         if tmp.exists():
             tmp.replace(failed)
-            print(f"error: {notebook} failed; the partial run is in {failed}", file=sys.stderr)
+        detail = explain(kernel_said)
+        raise SystemExit(f"error: {paths.relative(notebook)} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+                         + (f"\n{detail}" if detail else "")
+                         + f"\nThe partial run, with the traceback, is in {paths.relative(failed)}") from None
+    except Exception:
+        if tmp.exists():
+            tmp.replace(out_dir / f"{notebook.stem}.failed.ipynb")
+        detail = explain(kernel_said)
+        if detail:
+            print(detail, file=sys.stderr)
         raise
     nb = strip_volatile(nbformat.read(str(tmp), as_version=4))
     nbformat.write(nb, str(tmp))
     if html:
-        from nbconvert import HTMLExporter
+        from . import site
 
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        (out_dir / f"{notebook.stem}.html").write_text(body, encoding="utf-8")
+        (out_dir / f"{notebook.stem}.html").write_text(render_html(nb), encoding="utf-8")
+        site.install_mathjax(out_dir)
     tmp.replace(target)
     return target
 
@@ -105,8 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(paths.EXECUTED))
     ap.add_argument("--no-html", action="store_true")
     args = ap.parse_args(argv)
+    start = time.perf_counter()
     target = run(args.notebook, args.params, args.out, html=not args.no_html)
-    print(f"executed {args.notebook} -> {target}")
+    print(f"notebook {Path(args.notebook).stem:<26} {time.perf_counter() - start:5.1f} s  -> {paths.relative(target)}"
+          + ("" if args.no_html else " (+ .html)"), flush=True)
     return 0
 
 

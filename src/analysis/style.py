@@ -83,7 +83,9 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
     fig.savefig(path.with_suffix(".pdf"), metadata={"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None})
     fig.savefig(path.with_suffix(".png"), metadata={"Software": None})
-    return path.with_suffix(".pdf")
+    from . import paths
+
+    return paths.Written(path.with_suffix(".pdf"))
 
 
 def show(fig: plt.Figure, name: str, folder: str | Path, simulated: bool = True) -> Path:
