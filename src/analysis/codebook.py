@@ -15,6 +15,7 @@ checks the shape, then :func:`_semantic_errors` checks what a schema cannot
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,11 +31,22 @@ META_COLUMNS = ["respondent_id", "submitted_at", "duration_s", "source", "ip"]
 
 
 class CodebookError(ValueError):
-    """A codebook that cannot be used, with the file and the place that is wrong."""
+    """A codebook that cannot be used, with the file and the place that is wrong.
 
-    def __init__(self, file: str | Path, where: str, problem: str):
+    ``where``/``problem`` describe the first problem; ``problems`` holds every
+    (where, problem) pair found, so that a user can fix them all in one go.
+    """
+
+    def __init__(self, file: str | Path, where: str, problem: str,
+                 problems: list[tuple[str, str]] | None = None):
         self.file, self.where, self.problem = str(file), where, problem
-        super().__init__(f"{file}: codebook entry '{where}': {problem}")
+        self.problems = list(problems) if problems else [(where, problem)]
+        more = f" (and {len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
+        super().__init__(f"{file}: codebook entry '{where}': {problem}{more}")
+
+    def report(self) -> str:
+        """Every problem on its own line: ``file: entry 'where': problem``."""
+        return "\n".join(f"{self.file}: codebook entry '{w}': {p}" for w, p in self.problems)
 
 
 def _label(entry: dict, lang: str) -> str:
@@ -304,17 +316,17 @@ def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        e = errors[0]
-        where = ".".join(str(p) for p in e.absolute_path) or "<top level>"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise CodebookError(source, where, e.message + more)
-    sem = _semantic_errors(spec)
+        found = [(".".join(str(p) for p in e.absolute_path) or "<top level>", e.message) for e in errors]
+        try:  # the semantic checks assume the schema's shape; on a malformed codebook they go as far as they can
+            found += _semantic_errors(spec)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            pass
+        raise CodebookError(source, *found[0], problems=found)
+    sem = _semantic_errors(spec)  # needs the shape the schema guarantees
     if sem:
-        where, problem = sem[0]
-        more = f" (and {len(sem) - 1} more problem(s))" if len(sem) > 1 else ""
-        raise CodebookError(source, where, problem + more)
+        raise CodebookError(source, *sem[0], problems=sem)
     return Codebook(spec=spec, source=source)
 
 
@@ -345,7 +357,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", choices=["check"])
     ap.add_argument("file")
     args = ap.parse_args(argv)
-    cb = load_codebook(args.file)
+    try:
+        cb = load_codebook(args.file)
+    except CodebookError as exc:
+        print(exc.report(), file=sys.stderr)
+        n = len(exc.problems)
+        print(f"{args.file}: {n} problem{'s' if n != 1 else ''}; the codebook cannot be used", file=sys.stderr)
+        return 1
     print(f"{args.file}: valid ({len(cb.constructs())} constructs, {len(cb.items())} items, status {cb.status})")
     return 0
 
