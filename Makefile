@@ -42,10 +42,6 @@ export JCOUNTY_ROOT := $(CURDIR)
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
 
 PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/*.yaml src/analysis/simulate/*.py)
-CODEBOOK_FILE := $(or $(CODEBOOK),data/raw/codebook.yaml)
-# The survey the notebooks read: the shipped simulated pair unless SURVEY= (and SURVEY_NUMBER=) say otherwise.
-SURVEY_RAW := $(or $(SURVEY),data/raw/survey_wjx_by_text.xlsx) $(if $(filter command line,$(origin SURVEY_NUMBER)),$(SURVEY_NUMBER),data/raw/survey_wjx_by_number.xlsx)
-CASES_RAW := $(wildcard data/raw/cases_*.csv)
 COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = @$(PY) -m analysis.runner $< --params $(PARAMS)
 
@@ -135,74 +131,18 @@ check-raw: ## Verify data/raw against its SHA256SUMS
 	cd data/raw && sha256sum --quiet -c SHA256SUMS && echo "data/raw: all checksums match"
 
 # --------------------------------------------------------------------------- notebooks
-OUT_01 := $(NBOUT)/01_import_clean.ipynb \
-  data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
-  data/processed/open_answers.csv data/processed/exclusion_log.csv data/processed/exclusion_flow.csv \
-  data/processed/data_dictionary.csv data/processed/STATUS.txt \
-  figures/exclusion_flow.pdf figures/exclusion_flow.png \
-  paper/generated/values_cleaning.tex paper/generated/tab_exclusions.tex results/cleaning.json results/exclusions.csv
+# The notebook rules come from stages.toml, the one declaration of each stage's
+# parameters, inputs and outputs (src/analysis/stages.py writes them with the
+# resolved parameters, so `make all CASES_DIR=...` tracks the right files).
+STAGES_MK := $(BUILD)/stages.mk
+NOTEBOOK_OUTPUTS :=
+STAGE_NAMES :=
+ifneq ($(filter-out results help clean clean-all check-raw bench simulate env tex browser,$(or $(MAKECMDGOALS),help)),)
+-include $(STAGES_MK)
+endif
 
-$(OUT_01) &: notebooks/01_import_clean.ipynb $(CODEBOOK_FILE) $(SURVEY_RAW) $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-CASE_TABLES := checks grades inflation crosstab execution losses compliance result_use dept_losses truth
-CASE_FIGURES := bland_altman grade_crosstab execution indicator_pareto
-OUT_02 := $(NBOUT)/02_cases.ipynb \
-  data/processed/cases_projects.csv data/processed/cases_indicator_scores.csv data/processed/cases_departments.csv \
-  data/processed/cases_STATUS.txt \
-  $(foreach f,$(CASE_FIGURES),figures/cases_$(f).pdf figures/cases_$(f).png) \
-  paper/generated/values_cases.tex results/cases.json \
-  $(foreach t,$(CASE_TABLES),paper/generated/tab_cases_$(t).tex results/cases_$(t).csv)
-
-$(OUT_02) &: notebooks/02_cases.ipynb $(CASES_RAW) data/raw/simulation_truth_cases.json $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-SURVEY_PROCESSED := data/processed/responses.csv data/processed/items_scored.csv data/processed/scale_scores.csv \
-  data/processed/open_answers.csv data/processed/STATUS.txt
-
-TRUTH_SURVEY := data/raw/simulation_truth_survey.json
-
-OUT_03 := $(NBOUT)/03_reliability_validity.ipynb figures/reliability_alpha.pdf figures/reliability_alpha.png \
-  paper/generated/values_reliability.tex results/reliability.json \
-  $(foreach t,item_stats reliability reverse_items item_total cfa_fit cfa_loadings validity fornell_larcker htmt,paper/generated/tab_$(t).tex results/$(t).csv) \
-  results/reliability_truth_check.csv
-
-$(OUT_03) &: notebooks/03_reliability_validity.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-OUT_04 := $(NBOUT)/04_factor_structure.ipynb \
-  $(foreach f,scree_parallel loading_heatmap,figures/$(f).pdf figures/$(f).png) \
-  paper/generated/values_factors.tex results/factors.json \
-  $(foreach t,kmo_bartlett retention efa_loadings efa_variance efa_phi efa_compare,paper/generated/tab_$(t).tex results/$(t).csv) \
-  results/efa_construct_match.csv results/efa_item_assignment.csv results/factors_truth_check.csv
-
-$(OUT_04) &: notebooks/04_factor_structure.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(TRUTH_SURVEY) $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-OUT_05 := $(NBOUT)/05_descriptives_problems.ipynb \
-  $(foreach f,construct_means likert_items problems_pareto,figures/$(f).pdf figures/$(f).png) \
-  paper/generated/values_descriptives.tex results/descriptives.json \
-  $(foreach t,sample construct_means group_comparison problems_pareto problems_other problems_by_unit,paper/generated/tab_$(t).tex) \
-  $(foreach t,sample construct_means group_comparison group_posthoc problems_pareto problems_other problems_by_unit problems_by_unit_counts,results/$(t).csv)
-
-$(OUT_05) &: notebooks/05_descriptives_problems.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-OUT_06 := $(NBOUT)/06_root_causes.ipynb \
-  $(foreach f,relative_importance ipa cause_map,figures/$(f).pdf figures/$(f).png) \
-  paper/generated/values_rootcause.tex results/rootcause.json \
-  $(foreach t,regression relative_importance ipa rootcause_truth_check,paper/generated/tab_$(t).tex results/$(t).csv)
-
-$(OUT_06) &: notebooks/06_root_causes.ipynb $(CODEBOOK_FILE) $(SURVEY_PROCESSED) data/raw/simulation_truth_survey.json $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-OUT_07 := $(NBOUT)/07_countermeasures.ipynb paper/generated/tab_countermeasures.tex results/countermeasures.csv \
-  paper/generated/values_countermeasures.tex results/countermeasures.json
-
-$(OUT_07) &: notebooks/07_countermeasures.ipynb results/ipa.csv results/cases.json data/processed/STATUS.txt data/processed/cases_STATUS.txt src/analysis/countermeasures.yaml $(COMMON) | $(TEX_STAMP)
-	$(RUN)
-
-NOTEBOOK_OUTPUTS := $(OUT_01) $(OUT_02) $(OUT_03) $(OUT_04) $(OUT_05) $(OUT_06) $(OUT_07)
+$(STAGES_MK): stages.toml src/analysis/stages.py $(PARAMS)
+	@$(PY) -m analysis.stages makefile $@ $(PARAMS)
 
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex
@@ -258,4 +198,4 @@ print-outputs: ## List every file the notebooks declare as outputs
 	@printf '%s\n' $(NOTEBOOK_OUTPUTS)
 
 print-stages: ## One line per notebook: the notebook, then the files it declares
-	@$(foreach n,01 02 03 04 05 06 07,echo "$(OUT_$(n))";)
+	@$(foreach n,$(STAGE_NAMES),echo "$(OUT_$(n))";)

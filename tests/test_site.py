@@ -135,3 +135,24 @@ def test_index_links_resolve(built, server, browser):
         assert outside == []
     finally:
         page.context.close()
+
+
+def test_summary_is_the_first_sentence_of_the_first_paragraph(tmp_path):
+    import json
+
+    from analysis import site
+
+    nb = {"cells": [{"cell_type": "markdown", "source": ["# 09 · A title\n", "\n",
+                     "**What this notebook does.** It reads `x.csv`, i.e. the\n", "*answers*. Then more.\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "09_x.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert site.notebook_summary(path) == ("09 · A title", "This notebook reads x.csv, i.e. the answers.")
+
+
+def test_index_page_escapes_and_labels_simulated_data():
+    from analysis import site
+
+    page = site.index_page([("01_a.html", "A <b>", "sum & more")], "main.pdf", simulated=True)
+    assert "A &lt;b&gt;" in page and "sum &amp; more" in page and "simulated stand-in data" in page
+    assert "simulated" not in site.index_page([], None, simulated=False).lower()

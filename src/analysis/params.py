@@ -23,7 +23,7 @@ import yaml
 from . import paths
 
 #: Make variables that steer make itself, not the analysis; never parameters.
-MAKE_ONLY = {"OUT", "PYTHON", "V", "VERBOSE", "J", "SHELL", "MAKEFLAGS",
+MAKE_ONLY = {"OUT", "PYTHON", "PYTHON_BOOT", "UV_VERSION", "V", "VERBOSE", "J", "SHELL", "MAKEFLAGS",
              "JOBS", "FORMAT", "TESTS", "PYTEST_ARGS", "CLEAN_ALL"}
 
 

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import paths, stages
 
 _DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -116,6 +116,8 @@ def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, 
         # a trailing % ends the line without a space token: the file may be read inside a paragraph
         lines.append(f"\\newcommand{{\\{name}}}{{{text}}}%")
     tex = generated_dir / f"values_{stage}.tex"
+    stages.allowed(tex)
+    stages.allowed(results_dir / f"{stage}.json")
     tex.write_text("\n".join(lines) + "\n", encoding="utf-8")
     payload = {"source": source, "values": _jsonable(dict(values))}
     (results_dir / f"{stage}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -169,6 +171,9 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
         r"\begin{tablenotes}[flushleft]\footnotesize", r"\item " + " ".join(notes), r"\end{tablenotes}",
         r"\end{threeparttable}", r"\end{table}", ""])
     path = generated_dir / f"tab_{name}.tex"
+    stages.allowed(path)
+    if results_dir is not None:
+        stages.allowed(results_dir / f"{name}.csv")
     path.write_text(tex, encoding="utf-8")
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -125,6 +126,15 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
         raise SystemExit(f"error: {notebook} declares parameter(s) {missing} that {params_file} lacks; "
                          "add them to params.yaml")
     passed = {k: params[k] for k in declared}
+    from . import stages as stages_mod
+
+    declarations = stages_mod.load()
+    stage = declarations.get(notebook.stem)
+    if stage is None:
+        raise SystemExit(f"error: {paths.relative(notebook)} has no [stages.{notebook.stem}] in stages.toml; "
+                         "declare its inputs and outputs there")
+    before = stages_mod.snapshot(paths.ROOT)
+    os.environ[stages_mod.STAGE_ENV] = stage.name  # the kernel inherits it: the writers refuse undeclared files
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / notebook.name
     tmp = out_dir / f".{notebook.stem}.running.ipynb"
@@ -155,6 +165,16 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
         if detail:
             print(detail, file=sys.stderr)
         raise
+    os.environ.pop(stages_mod.STAGE_ENV, None)
+    problems = stages_mod.check_run(stage, before, paths.ROOT, declarations)
+    if problems:
+        tmp.replace(out_dir / f"{notebook.stem}.failed.ipynb")
+        raise SystemExit(f"error: {paths.relative(notebook)} broke its declaration in stages.toml:\n  "
+                         + "\n  ".join(problems))
+    record = stages_mod.provenance_record(stage, passed, paths.ROOT)
+    prov = paths.BUILD / "provenance" / f"{stage.name}.json"
+    prov.parent.mkdir(parents=True, exist_ok=True)
+    prov.write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     nb = strip_volatile(nbformat.read(str(tmp), as_version=4))
     nbformat.write(nb, str(tmp))
     if html:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -60,11 +61,16 @@ def notebook_summary(notebook: str | Path) -> tuple[str, str]:
     """(title, one-line summary) from a notebook's first markdown cell: its heading and first sentence."""
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     first = next((c for c in nb["cells"] if c["cell_type"] == "markdown"), None)
-    lines = "".join(first["source"]).splitlines() if first else []
+    text = "".join(first["source"]) if first else ""
+    lines = text.splitlines()
     title = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), Path(notebook).stem)
-    prose = " ".join(ln.strip() for ln in lines if ln.strip() and not ln.startswith(("#", "|", "-", "*", ">")))
-    sentence = prose.split(". ")[0].rstrip(".") + "." if prose else ""
-    return title, sentence
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip() and not p.startswith("#")]
+    prose = paragraphs[0] if paragraphs else ""
+    prose = re.sub(r"^\*\*[^*]+\.\*\*\s*", "", prose)          # a bold lead-in such as "What this notebook does."
+    prose = re.sub(r"[*`_]", "", prose)                          # markdown emphasis and code marks
+    prose = re.sub(r"^It ", "This notebook ", prose)
+    match = re.match(r"(.+?(?<!i\.e)(?<!e\.g)(?<!cf)[.!?])(\s|$)", prose)  # a sentence ends, an abbreviation does not
+    return title, (match.group(1) if match else prose)
 
 
 def index_page(entries: list[tuple[str, str, str]], pdf_name: str | None, simulated: bool) -> str:

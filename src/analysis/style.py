@@ -77,7 +77,10 @@ def stamp_simulated(fig: plt.Figure, simulated: bool = True) -> None:
 
 def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path."""
+    from . import stages
+
     path = Path(path).with_suffix("")
+    stages.allowed(path.with_suffix(".pdf"))
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp_simulated(fig, simulated)
     # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
