@@ -124,8 +124,9 @@ simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for b
 results: $(ENV_STAMP) ## Measurement analyses of any survey: make results SURVEY=f CODEBOOK=f OUT=dir [CLEAN=none] [N_FACTORS= EXTRACTION= ROTATION= MISSING= SEED=]
 	@test -n "$(SURVEY)" -a -n "$(CODEBOOK)" -a -n "$(OUT)" || { echo "usage: make results SURVEY=file [SURVEY_NUMBER=file] CODEBOOK=file OUT=dir [CLEAN=none] [N_FACTORS=k] [EXTRACTION=minres|ml|pa] [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=n]"; exit 2; }
 	$(PY) -m analysis.survey_results --survey "$(SURVEY)" --survey-number "$(SURVEY_NUMBER)" --codebook "$(CODEBOOK)" \
-	  --out "$(OUT)" --clean "$(or $(CLEAN),default)" --n-factors "$(or $(N_FACTORS),0)" --extraction "$(or $(EXTRACTION),minres)" \
-	  --rotation "$(or $(ROTATION),oblimin)" --missing "$(or $(MISSING),pairwise)" --seed "$(or $(SEED),20261127)"
+	  --out "$(OUT)" $(if $(CLEAN),--clean "$(CLEAN)") $(if $(N_FACTORS),--n-factors "$(N_FACTORS)") \
+	  $(if $(EXTRACTION),--extraction "$(EXTRACTION)") $(if $(ROTATION),--rotation "$(ROTATION)") \
+	  $(if $(MISSING),--missing "$(MISSING)") $(if $(SEED),--seed "$(SEED)")
 
 check-raw: ## Verify data/raw against its SHA256SUMS
 	cd data/raw && sha256sum --quiet -c SHA256SUMS && echo "data/raw: all checksums match"
@@ -151,7 +152,7 @@ paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/paper.py
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper parameters $(PARAMS) $@
 
-paper/generated/provenance.tex: $(ENV_STAMP) data/processed/STATUS.txt data/processed/cases_STATUS.txt $(BUILD)/commit.txt
+paper/generated/provenance.tex: $(ENV_STAMP) data/processed/survey_status.json data/processed/cases_status.json $(BUILD)/commit.txt
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.paper provenance $@
 

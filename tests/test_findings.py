@@ -38,8 +38,8 @@ def processed(built):
 
 @pytest.fixture(scope="module")
 def truth(built, processed) -> dict:
-    status = (processed / "STATUS.txt").read_text(encoding="utf-8")
-    assert status.startswith("simulated: true"), "the session build must run on the shipped simulated data"
+    status = json.loads((processed / "survey_status.json").read_text(encoding="utf-8"))
+    assert status["simulated"] is True, "the session build must run on the shipped simulated data"
     return json.loads((built / "data" / "raw" / "simulation_truth_survey.json").read_text(encoding="utf-8"))
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
+from .params import DEFAULTS
 
 RULE_ORDER = ("duplicate", "incomplete", "attention", "speeder", "straightlining")
 RULE_LABELS = {
@@ -48,11 +49,11 @@ IDENTIFYING_COLUMNS = ("respondent_id", "ip", "submitted_at", "source")
 class CleaningRules:
     """Parameters of the exclusion rules (``None`` or ``False`` switches a rule off)."""
 
-    duplicates: bool = True
-    min_answered_share: float | None = 0.5
-    attention: bool = True
-    speeder_fraction: float | None = 1 / 3
-    straightlining: bool = True
+    duplicates: bool = DEFAULTS["exclude_duplicates"]
+    min_answered_share: float | None = DEFAULTS["min_answered_share"]
+    attention: bool = DEFAULTS["exclude_failed_attention"]
+    speeder_fraction: float | None = DEFAULTS["speeder_fraction"]
+    straightlining: bool = DEFAULTS["exclude_straightliners"]
 
     @classmethod
     def none(cls) -> "CleaningRules":

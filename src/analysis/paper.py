@@ -44,14 +44,8 @@ def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = 
 
 
 def write_provenance(out: Path) -> bool:
-    status = paths.PROCESSED / "STATUS.txt"
-    if status.exists():
-        simulated = status.read_text(encoding="utf-8").startswith("simulated: true")
-    else:  # before the first build: judge the shipped raw files
-        simulated = provenance.is_simulated(paths.SURVEY_TEXT, paths.SURVEY_NUMBER)
-    cases_status = paths.PROCESSED / "cases_STATUS.txt"
-    cases_simulated = (cases_status.read_text(encoding="utf-8").startswith("simulated: true")
-                       if cases_status.exists() else simulated)
+    simulated = provenance.read_status("survey")["simulated"]
+    cases_simulated = provenance.read_status("cases")["simulated"]
     commit_file = paths.BUILD / "commit.txt"
     commit = commit_file.read_text().strip() if commit_file.exists() else provenance.git_commit()
     text = provenance_tex(commit, simulated, cases_simulated)

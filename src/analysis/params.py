@@ -38,6 +38,10 @@ def load(path: str | Path = paths.PARAMS_FILE) -> dict[str, Any]:
     return data
 
 
+#: The shipped value of every parameter (params.yaml), for code defaults: a choice is written down once.
+DEFAULTS: dict[str, Any] = load()
+
+
 def _coerce(key: str, text: str, default: Any) -> Any:
     value = yaml.safe_load(text) if text != "" else None
     if default is None or value is None:

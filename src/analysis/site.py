@@ -128,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from . import provenance
 
-    status = paths.PROCESSED / "STATUS.txt"
-    simulated = (status.read_text(encoding="utf-8").startswith("simulated: true") if status.exists()
-                 else provenance.is_simulated(paths.SURVEY_TEXT, paths.SURVEY_NUMBER))
+    simulated = provenance.read_status("survey")["simulated"]
     out = write_index(argv[1], argv[2], simulated=simulated)
     print(f"site     {paths.relative(out)} (executed notebooks and the paper)")
     return 0

@@ -28,6 +28,7 @@ import pandas as pd
 from . import cleaning, factor, reliability
 from .codebook import Codebook, load_codebook
 from .io import import_survey
+from .params import DEFAULTS
 
 EXTRACTIONS = ("minres", "ml", "pa")
 ROTATIONS = ("none", "varimax", "promax", "oblimin")
@@ -38,12 +39,12 @@ MISSINGS = ("pairwise", "listwise")
 class MeasurementChoices:
     """The analytic choices; ``n_factors = 0`` means one factor per codebook construct."""
 
-    n_factors: int = 0
-    extraction: str = "minres"
-    rotation: str = "oblimin"
-    missing: str = "pairwise"
-    seed: int = 20261127
-    parallel_iterations: int = 20
+    n_factors: int = DEFAULTS["n_factors"]
+    extraction: str = DEFAULTS["extraction"]
+    rotation: str = DEFAULTS["rotation"]
+    missing: str = DEFAULTS["missing"]
+    seed: int = DEFAULTS["seed"]
+    parallel_iterations: int = DEFAULTS["parallel_iterations"]
 
     def __post_init__(self):
         for name, value, allowed in (("extraction", self.extraction, EXTRACTIONS),
@@ -191,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--survey-number", default="", help="the Wenjuanxing number export, for a pair")
     ap.add_argument("--codebook", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--clean", default="default", choices=["default", "none"])
-    ap.add_argument("--n-factors", type=int, default=0)
-    ap.add_argument("--extraction", default="minres", choices=EXTRACTIONS)
-    ap.add_argument("--rotation", default="oblimin", choices=ROTATIONS)
-    ap.add_argument("--missing", default="pairwise", choices=MISSINGS)
-    ap.add_argument("--seed", type=int, default=20261127)
+    ap.add_argument("--clean", default=DEFAULTS["clean"], choices=["default", "none"])
+    ap.add_argument("--n-factors", type=int, default=DEFAULTS["n_factors"])
+    ap.add_argument("--extraction", default=DEFAULTS["extraction"], choices=EXTRACTIONS)
+    ap.add_argument("--rotation", default=DEFAULTS["rotation"], choices=ROTATIONS)
+    ap.add_argument("--missing", default=DEFAULTS["missing"], choices=MISSINGS)
+    ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     args = ap.parse_args(argv)
     survey = [args.survey] + ([args.survey_number] if args.survey_number else [])
     choices = MeasurementChoices(n_factors=args.n_factors, extraction=args.extraction, rotation=args.rotation,
