@@ -25,6 +25,19 @@ def test_make_only_variables_are_not_parameters():
     assert params.resolve({"survey": "a.xlsx"}, {"SURVEY": "b.sav"}) == {"survey": "b.sav"}
 
 
+def test_every_variable_the_makefile_offers_is_make_only_or_a_parameter():
+    """``make all PYTHON_BOOT=python3.12`` must not fail as an unknown parameter."""
+    import re
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    offered = set(re.findall(r"^([A-Z_]+)\s*\?=", makefile, re.M)) | set(re.findall(r"\$\((PYTEST_ARGS)\)", makefile))
+    assert "PYTHON_BOOT" in offered
+    base = params.load(ROOT / "params.yaml")
+    for name in offered:
+        assert name in params.MAKE_ONLY or name.lower() in base, name
+        params.resolve(base, {name: "x"} if name in params.MAKE_ONLY else {})
+
+
 def test_write_if_changed(tmp_path):
     target = tmp_path / "p.yaml"
     assert params.write_if_changed({"a": 1}, target)
