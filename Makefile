@@ -39,10 +39,10 @@ export PYTHONHASHSEED := 0
 export JCOUNTY_ROOT := $(CURDIR)
 
 # Command-line variables become parameter overrides (make all SEED=7 → seed: 7).
-OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(v)=$($(v))))
+OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),'$(v)=$($(v))'))
 
 PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/*.yaml src/analysis/simulate/*.py)
-COMMON := $(ENV_STAMP) $(PARAMS) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
+COMMON := $(ENV_STAMP) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = @$(PY) -m analysis.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
@@ -142,7 +142,7 @@ ifneq ($(filter-out results help clean clean-all check-raw bench simulate env te
 -include $(STAGES_MK)
 endif
 
-$(STAGES_MK): stages.toml src/analysis/stages.py $(PARAMS)
+$(STAGES_MK): stages.toml src/analysis/stages.py $(PARAMS) $(wildcard notebooks/*.ipynb)
 	@$(PY) -m analysis.stages makefile $@ $(PARAMS)
 
 # --------------------------------------------------------------------------- paper

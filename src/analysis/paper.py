@@ -57,12 +57,18 @@ def write_provenance(out: Path) -> bool:
 
 
 def parameter_descriptions(params_source: Path) -> dict[str, str]:
-    """The trailing comment of each ``key: value  # comment`` line of params.yaml."""
-    out = {}
+    """What each key of params.yaml means: its trailing ``# comment``, or the comment line just above it."""
+    out: dict[str, str] = {}
+    above = ""
     for line in params_source.read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([a-z_]+):\s*[^#]*?(?:#\s*(.*))?$", line)
         if m:
-            out[m.group(1)] = (m.group(2) or "").strip()
+            out[m.group(1)] = (m.group(2) or above).strip()
+            above = ""
+        elif line.startswith("# ") and not line.startswith("# ----"):
+            above = line[2:]
+        else:
+            above = ""
     return out
 
 
@@ -75,12 +81,19 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
 
     values = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     notes = parameter_descriptions(paths.PARAMS_FILE)
-    table = pd.DataFrame([{"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")}
-                          for k, v in values.items()])
+    rows = []
+    for k, v in values.items():
+        if isinstance(v, dict):  # a group of thresholds: one row per member
+            rows += [{"Parameter": f"{k}.{member}", "Value": str(x), "Meaning": notes.get(k, "") if i == 0 else ""}
+                     for i, (member, x) in enumerate(v.items())]
+        else:
+            rows.append({"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")})
+    table = pd.DataFrame(rows)
     report.write_table(table, "parameters", generated_dir=out.parent, results_dir=None,
                        caption="Parameters of this build (params.yaml with command-line overrides)",
-                       source="params.yaml", simulated=False, column_format="l p{3.8cm} p{6.6cm}",
-                       formatters={"Value": lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}"},
+                       source="params.yaml", simulated=False, column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
+                       formatters={"Value": lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}",
+                                   "Parameter": lambda v: breakable(report.latex_escape(v))},
                        font_size="\\footnotesize")
 
 

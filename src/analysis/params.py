@@ -56,6 +56,14 @@ def _coerce(key: str, text: str, default: Any) -> Any:
         return float(value) if isinstance(default, float) else value
     if isinstance(default, str):
         return str(value) if not isinstance(value, str) else value
+    if isinstance(default, dict):  # a group of thresholds: override some, keep the others
+        if not isinstance(value, dict):
+            raise ParameterError(f"parameter {key.upper()}={text!r}: expected a mapping like "
+                                 f"'{{{next(iter(default))}: ...}}'")
+        unknown = sorted(set(value) - set(default))
+        if unknown:
+            raise ParameterError(f"parameter {key.upper()}: unknown key(s) {unknown}; known: {sorted(default)}")
+        return {**default, **{k: _coerce(f"{key}.{k}", str(v), default[k]) for k, v in value.items()}}
     return value
 
 

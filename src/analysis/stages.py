@@ -141,7 +141,7 @@ def makefile_rules(stages: dict[str, Stage], params: dict) -> str:
         prereqs += [str(params[p]) for p in s.params if params.get(p)]
         prereqs += [f"$(wildcard {params.get(p, '.')}/{pat})" for p, pat in s.globs.items()]
         prereqs += list(s.files)
-        prereqs.append(declaration_stamp(s.name))
+        prereqs += [declaration_stamp(s.name), stage_params_file(s.name)]
         lines += [f"{var} := {' '.join(s.output_files())}",
                   f"$({var}) &: {' '.join(prereqs)} $(COMMON) | $(TEX_STAMP)",
                   "\t$(RUN)",
@@ -158,6 +158,29 @@ def declaration_stamp(name: str) -> str:
     editing one stage reruns that stage alone.
     """
     return f"build/stages/{name}.json"
+
+
+def stage_params_file(name: str) -> str:
+    """The resolved values of one stage's parameters, rewritten only when one of them changes.
+
+    A stage's rule depends on it rather than on the whole resolved parameter
+    file, so that ``make all SEED=7`` reruns only the notebooks that read ``seed``.
+    """
+    return f"build/params/{name}.yaml"
+
+
+def write_stage_params(stages: dict[str, Stage], params: dict, root: Path = paths.ROOT) -> None:
+    import yaml
+
+    from .runner import declared_parameters
+
+    for s in stages.values():
+        mine = {k: params.get(k) for k in declared_parameters(root / s.notebook)}
+        text = yaml.safe_dump(mine, sort_keys=True, allow_unicode=True)
+        out = root / stage_params_file(s.name)
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
 
 
 def write_declaration_stamps(stages: dict[str, Stage], root: Path = paths.ROOT) -> None:
@@ -278,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
 
             params = yaml.safe_load(Path(args.params).read_text(encoding="utf-8")) or {}
             write_declaration_stamps(stages)
+            write_stage_params(stages, params)
             text = makefile_rules(stages, params)
             out = Path(args.out)
             if not out.exists() or out.read_text(encoding="utf-8") != text:
