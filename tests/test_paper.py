@@ -53,6 +53,27 @@ def test_log_check(tmp_path):
     assert check_log(log) == []
 
 
+@pytest.mark.parametrize("line,expected", [
+    ("LaTeX Warning: Label `sec:x' multiply defined.", "label 'sec:x' is defined more than once"),
+    ("Missing character: There is no 丂 (U+4E02) in font lmroman10-regular!", "glyph 丂 (U+4E02) is missing"),
+    ("(./generated/tab_a.tex\nOverfull \\hbox (12.5pt too wide) in paragraph at lines 3--4",
+     "overfull \\hbox, 12.5 pt into the margin, in paragraph at lines 3--4 (near generated/tab_a.tex)"),
+    ("LaTeX Warning: Float too large for page by 103.5pt on input line 7.", "103.5 pt taller than the page"),
+    ("LaTeX Font Warning: Font shape `TU/lmr/m/sc' undefined", "font shape TU/lmr/m/sc is undefined"),
+])
+def test_log_check_sees_what_a_reader_sees(tmp_path, line, expected):
+    log = tmp_path / "main.log"
+    log.write_text(line + "\n", encoding="utf-8")
+    problems = check_log(log)
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_small_overfull_boxes_are_tolerated(tmp_path):
+    log = tmp_path / "main.log"
+    log.write_text("Overfull \\hbox (0.8pt too wide) in paragraph at lines 1--2\n", encoding="utf-8")
+    assert check_log(log) == []
+
+
 def test_provenance_states_commit_and_status():
     tex = provenance_tex("abc123", simulated=True)
     assert r"\newcommand{\buildcommit}{abc123}" in tex and "SIMULATED" in tex and r"\simulatedtrue" in tex

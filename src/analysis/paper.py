@@ -25,6 +25,7 @@ MULTIPLY = re.compile(r"LaTeX Warning: Label `([^']+)' multiply defined")
 MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) in font (.+?)!")
 OVERFULL = re.compile(r"Overfull \\([hv])box \(([\d.]+)pt too (?:wide|high)\) (.*)")
 FONT_SUBST = re.compile(r"LaTeX Font Warning: Font shape `([^']+)' undefined")
+FLOAT_TOO_LARGE = re.compile(r"LaTeX Warning: Float too large for page by ([\d.]+)pt")
 #: An overfull box up to this width is invisible in print; wider ones run into the margin.
 OVERFULL_LIMIT_PT = 2.0
 
@@ -73,7 +74,14 @@ def parameter_descriptions(params_source: Path) -> dict[str, str]:
 
 
 def write_parameter_table(resolved: Path, out: Path) -> None:
-    """Table of the parameter values this build used, for the paper's appendix."""
+    """Tables of the parameter values this build used, for the paper's appendix.
+
+    Single parameters fill the first table; the groups (conventional cut-offs,
+    case rules) a second one with a row per member, appended to the same file
+    so that neither table outgrows a page.
+    """
+    import tempfile
+
     import pandas as pd
     import yaml
 
@@ -81,20 +89,29 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
 
     values = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     notes = parameter_descriptions(paths.PARAMS_FILE)
-    rows = []
-    for k, v in values.items():
-        if isinstance(v, dict):  # a group of thresholds: one row per member
-            rows += [{"Parameter": f"{k}.{member}", "Value": str(x), "Meaning": notes.get(k, "") if i == 0 else ""}
-                     for i, (member, x) in enumerate(v.items())]
-        else:
-            rows.append({"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")})
-    table = pd.DataFrame(rows)
-    report.write_table(table, "parameters", generated_dir=out.parent, results_dir=None,
+    single = [{"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")}
+              for k, v in values.items() if not isinstance(v, dict)]
+    groups = [{"Group": k if i == 0 else "", "Member": member, "Value": str(x), "Meaning": notes.get(k, "") if i == 0 else ""}
+              for k, v in values.items() if isinstance(v, dict) for i, (member, x) in enumerate(v.items())]
+    code = lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}"  # noqa: E731
+    name = lambda v: breakable(report.latex_escape(v))  # noqa: E731
+    report.write_table(pd.DataFrame(single), "parameters", generated_dir=out.parent, results_dir=None,
                        caption="Parameters of this build (params.yaml with command-line overrides)",
-                       source="params.yaml", simulated=False, column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
-                       formatters={"Value": lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}",
-                                   "Parameter": lambda v: breakable(report.latex_escape(v))},
-                       font_size="\\footnotesize")
+                       source="params.yaml", simulated=False,
+                       column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
+                       formatters={"Value": code, "Parameter": name}, font_size="\\footnotesize")
+    if groups:
+        with tempfile.TemporaryDirectory() as tmp:
+            second = report.write_table(
+                pd.DataFrame(groups), "parameter_groups", generated_dir=Path(tmp), results_dir=None,
+                caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
+                        "override one member as NAME='{member: value}')",
+                source="params.yaml", simulated=False,
+                column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
+                formatters={"Value": code, "Group": name, "Member": name}, font_size="\\footnotesize")
+            text = Path(second).read_text(encoding="utf-8")
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def breakable(tex: str) -> str:
@@ -113,6 +130,8 @@ def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[s
                  dict.fromkeys(MISSING_GLYPH.findall(joined))]
     problems += [f"font shape {shape} is undefined (LaTeX substituted another)" for shape in
                  dict.fromkeys(FONT_SUBST.findall(joined))]
+    problems += [f"a float (table or figure) is {float(h):.1f} pt taller than the page" for h in
+                 FLOAT_TOO_LARGE.findall(joined)]
     for m in OVERFULL.finditer(joined):
         kind, width, where = m.groups()
         if float(width) > overfull_limit_pt:
