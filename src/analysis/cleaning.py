@@ -75,6 +75,16 @@ def pseudonymise(canonical: pd.DataFrame) -> pd.Series:
 
     The key carries no information beyond the order of submission numbers; the
     raw id and the IP address are dropped before anything is written.
+
+    Parameters
+    ----------
+    canonical : DataFrame
+        Canonical responses with a ``respondent_id`` column.
+
+    Returns
+    -------
+    Series
+        The pseudonym of each row, zero-padded to at least four digits.
     """
     order = canonical["respondent_id"].rank(method="first").astype(int)
     width = max(4, len(str(len(canonical))))
@@ -116,6 +126,17 @@ def _rule_flags(df: pd.DataFrame, codebook: Codebook, rules: CleaningRules) -> p
 def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: CleaningRules = CleaningRules()
                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply the exclusion rules in order.
+
+    Parameters
+    ----------
+    canonical : DataFrame
+        Canonical responses (an importer's output): ``respondent_id``, the
+        codebook's variables and, where the export has them, ``submitted_at``,
+        ``duration_s`` and ``ip``.
+    codebook : Codebook
+        Items, reverse keys and attention checks the rules use.
+    rules : CleaningRules
+        Which rules apply, with their thresholds (params.yaml by default).
 
     Returns
     -------
@@ -186,7 +207,20 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
 
 
 def reverse_score(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Reverse-keyed items become ``min + max − x``; other columns are returned unchanged."""
+    """Reverse-keyed items become ``min + max − x``; other columns are returned unchanged.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Answers, one column per variable.
+    codebook : Codebook
+        Names the reverse-keyed items and their answer scales.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with every reverse-keyed item present rescored.
+    """
     out = df.copy()
     for item in codebook.reverse_items:
         if item in out.columns:
@@ -195,13 +229,35 @@ def reverse_score(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
-def scale_scores(scored: pd.DataFrame, codebook: Codebook, min_answered_share: float = 0.5,
+def scale_scores(scored: pd.DataFrame, codebook: Codebook,
+                 min_answered_share: float = DEFAULTS["scale_min_answered_share"],
                  constructs: list[str] | None = None) -> pd.DataFrame:
     """Mean of each construct's (reverse-scored) items, when enough items were answered.
 
     A score is computed when at least ``ceil(min_answered_share × k)`` of the
     construct's ``k`` items are answered, otherwise it is missing (the
     "half-rule" common in scale scoring; Newman 2014 reviews the options).
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Item answers with reverse-keyed items already rescored (:func:`reverse_score`).
+    codebook : Codebook
+        Assigns items to constructs.
+    min_answered_share : float
+        Share of a construct's items that must be answered, in (0, 1]
+        (params.yaml: ``scale_min_answered_share``).
+    constructs : list of str, optional
+        Constructs to score; all of the codebook's by default.
+
+    Returns
+    -------
+    DataFrame
+        One column per construct, indexed like ``scored``; missing where too few items were answered.
+
+    References
+    ----------
+    Newman, D. A. (2014). Missing data: Five practical guidelines. Organizational Research Methods, 17(4), 372–411.
     """
     if not 0 < min_answered_share <= 1:
         raise ValueError("min_answered_share must lie in (0, 1]")
@@ -226,8 +282,17 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     """Remove phone numbers, 18-digit resident ID numbers and e-mail addresses from free text.
 
-    Returns the screened texts and a log (``index, kind, n``) of what was removed,
-    without the removed values themselves.
+    Parameters
+    ----------
+    texts : Series
+        Free-text answers; missing values stay missing.
+
+    Returns
+    -------
+    screened : Series
+        The texts with each match replaced by a bracketed Chinese notice.
+    log : DataFrame
+        ``index, kind, n``: what was removed where, without the removed values themselves.
     """
     log = []
     out = []
@@ -246,7 +311,18 @@ def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
 
 
 def deidentify(df: pd.DataFrame) -> pd.DataFrame:
-    """Drop respondent ids, IP addresses, submission times and channels; keep ``case_id`` first."""
+    """Drop respondent ids, IP addresses, submission times and channels; keep ``case_id`` first.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Responses carrying the ``case_id`` pseudonym (from :func:`apply_exclusions`).
+
+    Returns
+    -------
+    DataFrame
+        A copy without :data:`IDENTIFYING_COLUMNS`, ``case_id`` as its first column.
+    """
     if "case_id" not in df.columns:
         raise ValueError("deidentify needs the 'case_id' pseudonym from apply_exclusions")
     keep = ["case_id"] + [c for c in df.columns if c not in IDENTIFYING_COLUMNS and c != "case_id"]
@@ -254,7 +330,19 @@ def deidentify(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def rules_from_params(params: dict) -> CleaningRules:
-    """Build the rules from notebook parameters; ``clean='none'`` switches every rule off."""
+    """Build the rules from notebook parameters; ``clean='none'`` switches every rule off.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter names as in params.yaml (``clean``, ``exclude_duplicates``,
+        ``min_answered_share``, ``exclude_failed_attention``, ``speeder_fraction``,
+        ``exclude_straightliners``); absent ones keep params.yaml's value.
+
+    Returns
+    -------
+    CleaningRules
+    """
     if str(params.get("clean", "default")).lower() == "none":
         return CleaningRules.none()
     base = CleaningRules()
@@ -267,7 +355,19 @@ def rules_from_params(params: dict) -> CleaningRules:
 
 
 def plot_exclusion_flow(flow: pd.DataFrame, lang: str = "en"):
-    """A flow diagram (boxes and arrows) from submitted responses to the valid sample."""
+    """A flow diagram (boxes and arrows) from submitted responses to the valid sample.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        The exclusion flow from :func:`apply_exclusions` (``rule``, ``n_after`` and the excluded counts).
+    lang : {"en", "zh"}
+        Language of the box labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
