@@ -80,8 +80,6 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     case rules) a second one with a row per member, appended to the same file
     so that neither table outgrows a page.
     """
-    import tempfile
-
     import pandas as pd
     import yaml
 
@@ -95,23 +93,20 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
               for k, v in values.items() if isinstance(v, dict) for i, (member, x) in enumerate(v.items())]
     code = lambda v: "\\texttt{" + breakable(report.latex_escape(v)) + "}"  # noqa: E731
     name = lambda v: breakable(report.latex_escape(v))  # noqa: E731
-    report.write_table(pd.DataFrame(single), "parameters", generated_dir=out.parent, results_dir=None,
-                       caption="Parameters of this build (params.yaml with command-line overrides)",
-                       source="params.yaml", simulated=False,
-                       column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
-                       formatters={"Value": code, "Parameter": name}, font_size="\\footnotesize")
+    common = dict(source="params.yaml", simulated=False, font_size="\\footnotesize")
+    tex = report.table_tex(pd.DataFrame(single), "parameters",
+                           caption="Parameters of this build (params.yaml with command-line overrides)",
+                           column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
+                           formatters={"Value": code, "Parameter": name}, **common)
     if groups:
-        with tempfile.TemporaryDirectory() as tmp:
-            second = report.write_table(
-                pd.DataFrame(groups), "parameter_groups", generated_dir=Path(tmp), results_dir=None,
-                caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
-                        "override one member as NAME='{member: value}')",
-                source="params.yaml", simulated=False,
-                column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
-                formatters={"Value": code, "Group": name, "Member": name}, font_size="\\footnotesize")
-            text = Path(second).read_text(encoding="utf-8")
-        with open(out, "a", encoding="utf-8") as fh:
-            fh.write(text)
+        tex += report.table_tex(
+            pd.DataFrame(groups), "parameter_groups",
+            caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
+                    "override one member as NAME='{member: value}')",
+            column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
+            formatters={"Value": code, "Group": name, "Member": name}, **common)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(tex, encoding="utf-8")
 
 
 def breakable(tex: str) -> str:

@@ -125,20 +125,10 @@ def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, 
     return paths.Written(tex)
 
 
-def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_dir: Path | None,
-                caption: str, label: str | None = None, source: str, simulated: bool,
-                column_format: str | None = None, formatters: Mapping[str, Any] | None = None,
-                note: str | None = None, raw: pd.DataFrame | None = None, escape: bool = True,
-                font_size: str = "\\small") -> Path:
-    """Write ``table`` as a booktabs LaTeX table (``tab_<name>.tex``) and its data as CSV.
-
-    ``table`` is what is printed (already labelled and ordered); ``raw`` is the
-    unrounded tidy table for ``results/<name>.csv`` (defaults to ``table``).
-    ``formatters`` maps a column to a function value → str (LaTeX allowed).
-    The note always states the data source; with ``simulated`` it says that
-    the numbers come from simulated stand-in data, not from the study.
-    """
-    generated_dir.mkdir(parents=True, exist_ok=True)
+def table_tex(table: pd.DataFrame, name: str, *, caption: str, label: str | None = None, source: str,
+              simulated: bool, column_format: str | None = None, formatters: Mapping[str, Any] | None = None,
+              note: str | None = None, escape: bool = True, font_size: str = "\\small") -> str:
+    """``table`` as the text of a booktabs LaTeX table float (see :func:`write_table`)."""
     formatters = dict(formatters or {})
     cols = list(table.columns)
     column_format = column_format or ("l" * 1 + "r" * (len(cols) - 1))
@@ -170,10 +160,30 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
         r"\end{tabular}",
         r"\begin{tablenotes}[flushleft]\footnotesize", r"\item " + " ".join(notes), r"\end{tablenotes}",
         r"\end{threeparttable}", r"\end{table}", ""])
+    return tex
+
+
+def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_dir: Path | None,
+                caption: str, label: str | None = None, source: str, simulated: bool,
+                column_format: str | None = None, formatters: Mapping[str, Any] | None = None,
+                note: str | None = None, raw: pd.DataFrame | None = None, escape: bool = True,
+                font_size: str = "\\small") -> Path:
+    """Write ``table`` as a booktabs LaTeX table (``tab_<name>.tex``) and its data as CSV.
+
+    ``table`` is what is printed (already labelled and ordered); ``raw`` is the
+    unrounded tidy table for ``results/<name>.csv`` (defaults to ``table``).
+    ``formatters`` maps a column to a function value → str (LaTeX allowed).
+    The note always states the data source; with ``simulated`` it says that
+    the numbers come from simulated stand-in data, not from the study.
+    """
+    tex = table_tex(table, name, caption=caption, label=label, source=source, simulated=simulated,
+                    column_format=column_format, formatters=formatters, note=note, escape=escape,
+                    font_size=font_size)
     path = generated_dir / f"tab_{name}.tex"
     stages.allowed(path)
     if results_dir is not None:
         stages.allowed(results_dir / f"{name}.csv")
+    generated_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(tex, encoding="utf-8")
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)

@@ -20,12 +20,12 @@ Everything that needs to know what a notebook reads or writes asks this module:
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import paths
@@ -226,12 +226,19 @@ def allowed(path: str | Path) -> None:
     name = os.environ.get(STAGE_ENV)
     if not name:
         return
+    declared = _declared_outputs(name, STAGES_FILE.stat().st_mtime_ns)
+    rel = paths.relative(path)
+    if rel not in declared:
+        raise StageError(f"stage {name} does not declare {rel}: add it to [stages.{name}] in stages.toml")
+
+
+@lru_cache(maxsize=8)
+def _declared_outputs(name: str, _mtime_ns: int) -> frozenset[str]:
+    """One stage's outputs, read once per version of stages.toml (the writers ask for every file)."""
     stages = load()
     if name not in stages:
         raise StageError(f"{STAGE_ENV}={name!r} is not a stage of stages.toml")
-    rel = paths.relative(path)
-    if rel not in stages[name].output_files():
-        raise StageError(f"stage {name} does not declare {rel}: add it to [stages.{name}] in stages.toml")
+    return frozenset(stages[name].output_files())
 
 
 def _snapshot(root: Path) -> dict[str, float]:
@@ -265,16 +272,10 @@ def check_run(stage: Stage, before: dict[str, float], root: Path = paths.ROOT,
     return problems
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def provenance_record(stage: Stage, params: dict, root: Path = paths.ROOT) -> dict:
     """What a stage ran on and made: its parameters, inputs and outputs with their SHA-256."""
+    from .provenance import sha256
+
     def files(names):
         return {f: sha256(root / f) if (root / f).is_file() else None for f in names}
 
@@ -292,7 +293,6 @@ def main(argv: list[str] | None = None) -> int:
     mk.add_argument("params")
     rd = sub.add_parser("readme", help="write the README's table of exhibits")
     rd.add_argument("--check", action="store_true", help="fail if README.md is not up to date")
-    sub.add_parser("outputs", help="list every declared output")
     args = ap.parse_args(argv)
     try:
         stages = load()
@@ -317,8 +317,6 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
             else:
                 readme.write_text(text, encoding="utf-8")
-        else:
-            print("\n".join(all_outputs(stages)))
     except StageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -80,7 +80,8 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     from . import stages
 
     path = Path(path).with_suffix("")
-    stages.allowed(path.with_suffix(".pdf"))
+    for suffix in (".pdf", ".png"):
+        stages.allowed(path.with_suffix(suffix))
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp_simulated(fig, simulated)
     # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
