@@ -41,9 +41,9 @@ export JCOUNTY_ROOT := $(CURDIR)
 # Command-line variables become parameter overrides (make all SEED=7 → seed: 7).
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),'$(v)=$($(v))'))
 
-PKG_SRC := $(wildcard src/analysis/*.py src/analysis/*.json src/analysis/*.yaml src/analysis/simulate/*.py)
+PKG_SRC := $(wildcard $(shell find src/analysis -name "*.py" -o -name "*.json" -o -name "*.yaml"))
 COMMON := $(ENV_STAMP) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
-RUN = @$(PY) -m analysis.runner $< --params $(PARAMS)
+RUN = @$(PY) -m analysis.build.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
 .PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench check-raw print-outputs FORCE
@@ -99,7 +99,7 @@ $(BROWSER_STAMP): Makefile
 # and an unknown parameter stops make before anything runs.
 ifneq ($(wildcard $(ENV_STAMP)),)
 ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench,$(or $(MAKECMDGOALS),help)),)
-PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
+PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.core.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
 ifneq ($(PARAMS_ERROR),)
 $(error $(PARAMS_ERROR))
 endif
@@ -111,7 +111,7 @@ endif
 # On a fresh clone the environment comes first, then the parameters.
 $(PARAMS): params.yaml $(ENV_STAMP)
 	@mkdir -p $(BUILD)
-	@$(PY) -m analysis.params resolve $@ $(OVERRIDES)
+	@$(PY) -m analysis.core.params resolve $@ $(OVERRIDES)
 
 $(BUILD)/commit.txt: $(ENV_STAMP)
 	@mkdir -p $(BUILD)
@@ -123,7 +123,7 @@ simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for b
 
 results: $(ENV_STAMP) ## Measurement analyses of any survey: make results SURVEY=f CODEBOOK=f OUT=dir [CLEAN=none] [N_FACTORS= EXTRACTION= ROTATION= MISSING= SEED=]
 	@test -n "$(SURVEY)" -a -n "$(CODEBOOK)" -a -n "$(OUT)" || { echo "usage: make results SURVEY=file [SURVEY_NUMBER=file] CODEBOOK=file OUT=dir [CLEAN=none] [N_FACTORS=k] [EXTRACTION=minres|ml|pa] [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=n]"; exit 2; }
-	$(PY) -m analysis.survey_results --survey "$(SURVEY)" --survey-number "$(SURVEY_NUMBER)" --codebook "$(CODEBOOK)" \
+	$(PY) -m analysis.build.results --survey "$(SURVEY)" --survey-number "$(SURVEY_NUMBER)" --codebook "$(CODEBOOK)" \
 	  --out "$(OUT)" $(if $(CLEAN),--clean "$(CLEAN)") $(if $(N_FACTORS),--n-factors "$(N_FACTORS)") \
 	  $(if $(EXTRACTION),--extraction "$(EXTRACTION)") $(if $(ROTATION),--rotation "$(ROTATION)") \
 	  $(if $(MISSING),--missing "$(MISSING)") $(if $(SEED),--seed "$(SEED)")
@@ -133,7 +133,7 @@ check-raw: ## Verify data/raw against its SHA256SUMS
 
 # --------------------------------------------------------------------------- notebooks
 # The notebook rules come from stages.toml, the one declaration of each stage's
-# parameters, inputs and outputs (src/analysis/stages.py writes them with the
+# parameters, inputs and outputs (src/analysis/build/stages.py writes them with the
 # resolved parameters, so `make all CASES_DIR=...` tracks the right files).
 STAGES_MK := $(BUILD)/stages.mk
 NOTEBOOK_OUTPUTS :=
@@ -142,33 +142,33 @@ ifneq ($(filter-out results help clean clean-all check-raw bench simulate env te
 -include $(STAGES_MK)
 endif
 
-$(STAGES_MK): stages.toml src/analysis/stages.py $(PARAMS) $(wildcard notebooks/*.ipynb)
-	@$(PY) -m analysis.stages makefile $@ $(PARAMS)
+$(STAGES_MK): stages.toml src/analysis/build/stages.py $(PARAMS) $(wildcard notebooks/*.ipynb)
+	@$(PY) -m analysis.build.stages makefile $@ $(PARAMS)
 
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex
 
-paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/paper.py
+paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/build/paper.py
 	@mkdir -p paper/generated
-	@$(PY) -m analysis.paper parameters $(PARAMS) $@
+	@$(PY) -m analysis.build.paper parameters $(PARAMS) $@
 
 paper/generated/provenance.tex: $(ENV_STAMP) data/processed/survey_status.json data/processed/cases_status.json $(BUILD)/commit.txt
 	@mkdir -p paper/generated
-	@$(PY) -m analysis.paper provenance $@
+	@$(PY) -m analysis.build.paper provenance $@
 
 paper/build/main.pdf: paper/main.tex $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
 	@mkdir -p paper/build
 	@start=$$(date +%s%N); cd paper && { latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error \
 	    -recorder -outdir=build -quiet main.tex >build/latexmk.out 2>&1 \
-	  || { $(CURDIR)/$(PY) -m analysis.paper explain-failure build/main.log build/latexmk.out; rm -f build/main.fdb_latexmk missfont.log; exit 1; }; }; \
+	  || { $(CURDIR)/$(PY) -m analysis.build.paper explain-failure build/main.log build/latexmk.out; rm -f build/main.fdb_latexmk missfont.log; exit 1; }; }; \
 	  if [ -f missfont.log ]; then echo "error: TeX could not find these fonts (paper/missfont.log):"; cat missfont.log; rm -f missfont.log; exit 1; fi; \
 	  t=$$(( ($$(date +%s%N) - start) / 100000000 )); printf 'paper    %-26s %3d.%d s  -> %s\n' main.tex $$((t / 10)) $$((t % 10)) paper/build/main.pdf
-	@$(PY) -m analysis.paper check-log paper/build/main.log || { rm -f paper/build/main.pdf paper/build/main.fdb_latexmk; exit 1; }
+	@$(PY) -m analysis.build.paper check-log paper/build/main.log || { rm -f paper/build/main.pdf paper/build/main.fdb_latexmk; exit 1; }
 	@touch $@
 
 SITE_INDEX := $(NBOUT)/index.html
-$(SITE_INDEX): paper/build/main.pdf $(NOTEBOOK_OUTPUTS) src/analysis/site.py
-	@$(PY) -m analysis.site index $(NBOUT) paper/build/main.pdf
+$(SITE_INDEX): paper/build/main.pdf $(NOTEBOOK_OUTPUTS) src/analysis/build/site.py
+	@$(PY) -m analysis.build.site index $(NBOUT) paper/build/main.pdf
 
 all: $(ENV_STAMP) paper/build/main.pdf $(SITE_INDEX) ## Build everything: environment, data, notebooks, figures, tables, paper PDF
 	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/index.html"

@@ -1,4 +1,4 @@
-# Reference values from R for the case analyses (analysis.cases), used by tests/test_cases.py.
+# Reference values from R for the case analyses (analysis.findings.cases), used by tests/test_cases.py.
 #
 # Run from the repository root:   Rscript R/cases_crosscheck.R
 # Needs R >= 4.2 with psych and jsonlite (Debian: r-cran-psych r-cran-jsonlite) and the

@@ -1,5 +1,5 @@
 # Reference values from R psych / lavaan / semTools for the Python psychometrics layer
-# (src/analysis/reliability.py, src/analysis/factor.py; tests/test_reliability.py,
+# (src/analysis/measure/reliability.py, src/analysis/measure/; tests/test_reliability.py,
 # tests/test_factor.py compare against the files this script writes).
 #
 # Regenerate (from the repository root; takes about 5 s; needs no network):

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference values for src/analysis/rootcause.py, computed with R.
+# Reference values for src/analysis/findings/rootcause.py, computed with R.
 #
 #   Rscript R/rootcause_crosscheck.R        (run from the repository root)
 #

@@ -105,7 +105,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def codebook():
-    from analysis.codebook import load_codebook
+    from analysis.data.codebook import load_codebook
 
     return load_codebook(ROOT / "data" / "raw" / "codebook.yaml")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.stages import NOT_STAGE_OUTPUTS
+from analysis.build.stages import NOT_STAGE_OUTPUTS
 from conftest import ROOT, make
 
 pytestmark = pytest.mark.slow
@@ -208,7 +208,7 @@ def test_site_index_lists_every_notebook_and_the_paper(built):
 
 def test_a_parameter_reruns_only_the_notebooks_that_read_it(scratch_build):
     """Each stage depends on its own parameters (build/params/<stage>.yaml), not on all of them."""
-    from analysis.runner import declared_parameters
+    from analysis.build.runner import declared_parameters
 
     readers = sorted(f"notebooks/{nb.name}" for nb in (scratch_build / "notebooks").glob("*.ipynb")
                      if "seed" in declared_parameters(nb))

@@ -143,7 +143,7 @@ SECTION_COMMANDS = {"Delta", "begin", "caption", "centering", "citep", "citet", 
 
 
 def test_section_uses_only_defined_macros(values):
-    from analysis.report import macro_name
+    from analysis.exhibits.format import macro_name
 
     defined = set(re.findall(r"\\newcommand\{\\(\w+)\}", (GENERATED / "values_cases.tex").read_text(encoding="utf-8")))
     assert defined == {macro_name(k) for k in values}

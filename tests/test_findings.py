@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.codebook import load_codebook
-from analysis.descriptives import pareto_table
-from analysis.rootcause import importance_performance, relative_importance
+from analysis.data.codebook import load_codebook
+from analysis.findings.descriptives import pareto_table
+from analysis.findings.rootcause import importance_performance, relative_importance
 from conftest import ROOT
 
 

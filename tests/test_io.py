@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import paths
-from analysis.io import DataImportError, import_survey, read_wjx_pair
+from analysis.core import paths
+from analysis.data.importers import DataImportError, import_survey, read_wjx_pair
 from conftest import ROOT
 
 TEXT, NUMBER = paths.SURVEY_TEXT, paths.SURVEY_NUMBER

@@ -44,7 +44,7 @@ def items(codebook):
 
 
 def test_alpha_in_results_equals_reliability_table(codebook, items):
-    from analysis.reliability import reliability_table
+    from analysis.measure.reliability import reliability_table
 
     _need(RESULTS / "reliability.csv", RESULTS / "reliability.json")
     data = items if _values("reliability")["relMissing"] == "pairwise" else items.dropna()
@@ -67,7 +67,7 @@ def test_reverse_items_table_covers_every_reverse_item(codebook):
 
 
 def test_kmo_in_values_equals_kmo(items):
-    from analysis.factor import kmo
+    from analysis.measure.exploratory import kmo
 
     _need(RESULTS / "factors.json")
     values = _values("factors")

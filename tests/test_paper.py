@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from analysis.paper import check_log, provenance_tex
+from analysis.build.paper import check_log, provenance_tex
 from conftest import ROOT
 
 # Arguments of these commands are names, keys, paths or layout, not results.

@@ -1,6 +1,6 @@
 """Every analytic choice is written once, in params.yaml: code and notebooks take it from there.
 
-``analysis.params.DEFAULTS`` is params.yaml as shipped; the notebooks' parameter
+``analysis.core.params.DEFAULTS`` is params.yaml as shipped; the notebooks' parameter
 cells, the cleaning rules, the measurement choices of ``make results`` and its
 command line read their defaults from it. These tests fail when a parameter's
 distinctive value is typed again as a literal in the package or a notebook.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import json
 
-from analysis import params
-from analysis.cleaning import CleaningRules
-from analysis.survey_results import MeasurementChoices
+from analysis.core import params
+from analysis.data.cleaning import CleaningRules
+from analysis.build.results import MeasurementChoices
 from conftest import ROOT
 
 #: Values too common to be a copy of a parameter (0, 1, a half, twenty iterations ...) are not searched for.
@@ -67,7 +67,7 @@ def test_code_defaults_are_the_parameters():
 
 
 def test_parameter_cells_take_params_yaml():
-    from analysis.runner import declared_parameters
+    from analysis.build.runner import declared_parameters
 
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for name, default in declared_parameters(nb).items():

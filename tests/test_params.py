@@ -2,8 +2,8 @@
 
 import pytest
 
-from analysis import params
-from analysis.runner import declared_parameters
+from analysis.core import params
+from analysis.build.runner import declared_parameters
 from conftest import ROOT
 
 

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from analysis import paths, provenance
+from analysis.core import paths, provenance
 
 
 def _manifest(folder):

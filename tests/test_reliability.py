@@ -1,4 +1,4 @@
-"""analysis.reliability against R psych 2.2.9 (fixtures from R/make_reference_values.R).
+"""analysis.measure.reliability against R psych 2.2.9 (fixtures from R/make_reference_values.R).
 
 The fixtures are committed JSON; these tests do not need R.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import reliability as rel
+from analysis.measure import reliability as rel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_reference"
 TOL = 1e-3

@@ -1,4 +1,4 @@
-"""Tests of analysis.rootcause: R agreement, recovery of known importance, IPA, figures."""
+"""Tests of analysis.findings.rootcause: R agreement, recovery of known importance, IPA, figures."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.codebook import from_dict, load_codebook  # noqa: E402
-from analysis.rootcause import (  # noqa: E402
+from analysis.data.codebook import from_dict, load_codebook  # noqa: E402
+from analysis.findings.rootcause import (  # noqa: E402
     QUADRANTS, importance_performance, ols_hc3, plot_cause_map, plot_ipa, relative_importance, shapley_r2,
 )
 
@@ -234,7 +234,7 @@ def results():
 @pytest.fixture
 def font_for(request):
     """rc settings that can draw the language: a CJK font for 'zh' when one is installed."""
-    from analysis.style import cjk_font_available
+    from analysis.build.style import cjk_font_available
 
     def rc(lang):
         cjk = cjk_font_available()

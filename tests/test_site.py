@@ -140,7 +140,7 @@ def test_index_links_resolve(built, server, browser):
 def test_summary_is_the_first_sentence_of_the_first_paragraph(tmp_path):
     import json
 
-    from analysis import site
+    from analysis.build import site
 
     nb = {"cells": [{"cell_type": "markdown", "source": ["# 09 · A title\n", "\n",
                      "**What this notebook does.** It reads `x.csv`, i.e. the\n", "*answers*. Then more.\n"]}],
@@ -151,7 +151,7 @@ def test_summary_is_the_first_sentence_of_the_first_paragraph(tmp_path):
 
 
 def test_index_page_escapes_and_labels_simulated_data():
-    from analysis import site
+    from analysis.build import site
 
     page = site.index_page([("01_a.html", "A <b>", "sum & more")], "main.pdf", simulated=True)
     assert "A &lt;b&gt;" in page and "sum &amp; more" in page and "simulated stand-in data" in page

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import stages
+from analysis.build import stages
 from conftest import ROOT, make
 
 
@@ -25,7 +25,7 @@ def test_shipped_declaration_names_every_notebook_once():
 
 
 def test_input_parameters_are_notebook_parameters():
-    from analysis.runner import declared_parameters
+    from analysis.build.runner import declared_parameters
 
     for s in stages.load().values():
         params = declared_parameters(ROOT / s.notebook)
@@ -44,7 +44,7 @@ def test_every_stage_input_from_another_stage_is_that_stages_output():
 
 
 def test_readme_table_is_generated_from_the_declaration():
-    proc = subprocess.run([sys.executable, "-m", "analysis.stages", "readme", "--check"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "analysis.build.stages", "readme", "--check"], capture_output=True,
                           text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
 
@@ -71,11 +71,12 @@ def test_bad_declarations_are_refused(tmp_path, text, message):
 def test_writers_refuse_an_undeclared_file_inside_a_stage(monkeypatch, tmp_path):
     import pandas as pd
 
-    from analysis import paths, report
+    from analysis.build import writers
+    from analysis.core import paths
 
     monkeypatch.setenv(stages.STAGE_ENV, "07_countermeasures")
     with pytest.raises(stages.StageError, match="does not declare paper/generated/tab_surprise.tex"):
-        report.write_table(pd.DataFrame({"a": [1]}), "surprise", generated_dir=paths.GENERATED,
+        writers.write_table(pd.DataFrame({"a": [1]}), "surprise", generated_dir=paths.GENERATED,
                            results_dir=paths.RESULTS, caption="c", source="s", simulated=True)
     assert not (paths.GENERATED / "tab_surprise.tex").exists()
     stages.allowed(paths.GENERATED / "tab_countermeasures.tex")  # a declared file is fine
@@ -113,7 +114,7 @@ TOY_CELLS = [
                  "declaration."),
     ("code", "lang = \"en\""),
     ("code", "import pandas as pd\nfrom analysis import paths, report\n"
-             "report.write_table(pd.DataFrame({'x': [1, 2]}), 'toy', generated_dir=paths.GENERATED,\n"
+             "writers.write_table(pd.DataFrame({'x': [1, 2]}), 'toy', generated_dir=paths.GENERATED,\n"
              "                   results_dir=paths.RESULTS, caption='Toy', source='notebooks/08_toy.ipynb',"
              " simulated=True)"),
 ]
@@ -143,9 +144,9 @@ def test_a_new_stage_needs_only_its_notebook_and_its_declaration(scratch_build):
     assert set(record["outputs"]) == {"paper/generated/tab_toy.tex", "results/toy.csv"}
     assert all(len(h) == 64 for h in record["outputs"].values())
     env = {**os.environ, "JCOUNTY_ROOT": str(repo)}
-    subprocess.run([str(repo / ".venv/bin/python"), "-m", "analysis.stages", "readme"], cwd=repo, env=env, check=True)
+    subprocess.run([str(repo / ".venv/bin/python"), "-m", "analysis.build.stages", "readme"], cwd=repo, env=env, check=True)
     assert "| `08_toy` |" in (repo / "README.md").read_text(encoding="utf-8")
-    assert make(repo, "-s", "-n", "all").stdout.count("analysis.runner") == 0  # and it is up to date
+    assert make(repo, "-s", "-n", "all").stdout.count("analysis.build.runner") == 0  # and it is up to date
 
 
 def test_a_stage_that_writes_an_undeclared_file_fails(scratch_build):

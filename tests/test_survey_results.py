@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.survey_results import MeasurementChoices, run
+from analysis.build.results import MeasurementChoices, run
 from conftest import ROOT
 
 REF = ROOT / "tests" / "fixtures" / "r_reference"

@@ -145,7 +145,7 @@ def test_every_font_the_paper_embeds_comes_from_the_makefile_packages(built, tmp
 def test_the_figures_cjk_font_comes_from_the_makefile_packages():
     from matplotlib import font_manager
 
-    from analysis import style
+    from analysis.build import style
 
     name = style.cjk_font_available()
     assert name is not None, "matplotlib finds no CJK font: the figures would draw tofu"

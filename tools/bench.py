@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SETUP = """
 import pandas as pd
-from analysis import paths, cleaning
-from analysis.codebook import load_codebook
-from analysis.io import import_survey
+from analysis.core import paths
+from analysis.data import cleaning
+from analysis.data.codebook import load_codebook
+from analysis.data.importers import import_survey
 cb = load_codebook(paths.CODEBOOK)
 """
 PREP = SETUP + """

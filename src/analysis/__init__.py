@@ -1,12 +1,37 @@
 """Analysis package of the J County budget performance management compendium.
 
-Pure functions, one module per concern (README.md, "What the pipeline does"):
-data layer ``codebook``, ``io`` (importers), ``cleaning``; measurement
-``reliability``, ``factor``; findings ``descriptives``, ``rootcause``, ``cases``,
-``countermeasures``; the simulator ``simulate``; ``survey_results`` (``make
-results``); the build ``paths``, ``params``, ``runner``, ``report`` (tables and
-values), ``style`` (figures), ``site`` (the executed notebooks' pages),
-``paper`` and ``provenance``.
+The folders follow the flow of the data, and imports run one way only, from a
+layer to the layers listed before it (``tests/test_layers.py`` checks this):
+
+``core``
+    Facts every layer needs: where files live (``paths``), the analytic
+    choices of ``params.yaml`` (``params``), hashes and the commit
+    (``provenance``), and the input checks shared by every public function
+    (``checks``).
+``data``
+    The data layer, the only one that knows files and formats: the codebook
+    (the single home of the questionnaire's wording), the importers of survey
+    exports, and cleaning.
+``measure``
+    Measurement statistics on DataFrames: reliability, exploratory and
+    confirmatory factor analysis, validity. Pinned to R psych and lavaan.
+``simulate``
+    The documented, seeded model of the stand-in data and its export writers.
+``findings``
+    What the study reports: descriptives, root causes, the evaluated cases,
+    the countermeasures; they use ``measure``.
+``exhibits``
+    The paper's tables and numbers built from the findings: pure functions
+    that return a :class:`~analysis.exhibits.table.Table` or a
+    :class:`~analysis.exhibits.table.Values`, and the number formats.
+``build``
+    The machinery around the notebooks: the stage declarations, the stage
+    helper a notebook opens (``notebook.stage``), the writers, figure style,
+    the runner, the site of executed notebooks, the paper's checks and
+    ``make results``.
 """
 
 __version__ = "0.1.0"
+
+#: The layers in import order: a module may import only from its own layer and the ones before it.
+LAYERS = ("core", "data", "measure", "simulate", "findings", "exhibits", "build")

@@ -8,7 +8,7 @@ Reads ``DIR/codebook.yaml`` and writes, into ``DIR`` only:
 * ``cases_<table>.csv`` and ``simulation_truth_cases.json`` - the case tables
   and their truth, when ``analysis.simulate.cases`` exists;
 * ``SIMULATED.sha256`` - the hashes of the simulated data files, by which the
-  pipeline recognises simulated data (:mod:`analysis.provenance`);
+  pipeline recognises simulated data (:mod:`analysis.core.provenance`);
 * ``SHA256SUMS`` - a ``sha256sum``-style manifest of every other file in DIR.
 
 Every file is byte-for-byte reproducible: the same seed gives the same bytes.
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.codebook import load_codebook
+from analysis.data.codebook import load_codebook
 from analysis.simulate.survey import simulate_survey
 from analysis.simulate.wjx_export import write_wjx_pair
 
@@ -112,7 +112,7 @@ def write_cases(seed: int, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    from analysis.paths import RAW
+    from analysis.core.paths import RAW
 
     ap = argparse.ArgumentParser(prog="python -m analysis.simulate",
                                  description="Write the simulated survey and case data (and their truth) into DIR.")

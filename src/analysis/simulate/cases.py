@@ -5,7 +5,7 @@ third-party re-evaluations, departmental overall evaluations and the next
 year's budget decisions) is not public. The compendium therefore analyses
 tables drawn from the seeded data-generating model described here, and
 :func:`simulate_cases` returns the model's truth beside the tables so that the
-tests can check that the analyses in :mod:`analysis.cases` recover it.
+tests can check that the analyses in :mod:`analysis.findings.cases` recover it.
 **Nothing produced by this module is a finding about J County.**
 
 Data-generating model

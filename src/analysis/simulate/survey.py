@@ -125,7 +125,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.codebook import META_COLUMNS, Codebook
+from analysis.data.codebook import META_COLUMNS, Codebook
 
 DEFECT_TYPES = ("acquiescent", "straightliner", "speeder", "attention_fail", "duplicate", "incomplete")
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.codebook import Codebook
+from analysis.data.codebook import Codebook
 
 META_HEADERS = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
 SKIPPED_TEXT = "(跳过)"

@@ -1,6 +1,6 @@
 """Run one notebook with papermill: parameters in, executed copy and HTML out.
 
-``python -m analysis.runner notebooks/NAME.ipynb --params build/params.yaml``
+``python -m analysis.build.runner notebooks/NAME.ipynb --params build/params.yaml``
 
 * passes the notebook exactly the parameters its ``parameters`` cell declares,
   taken from the resolved parameters file; a declared parameter that the file
@@ -10,7 +10,7 @@
   current;
 * removes papermill's timestamps and durations, so a re-run diffs cleanly;
 * renders the executed notebook to ``build/notebooks/NAME.html``, a page that
-  loads MathJax from the copy beside it (:mod:`analysis.site`), never from a
+  loads MathJax from the copy beside it (:mod:`analysis.build.site`), never from a
   CDN, so that formulas render offline;
 * prints one line per notebook; what the kernel writes to stderr (warnings
   about its transport, library chatter) is kept out of the terminal and shown
@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from . import paths
+from analysis.core import paths
 
 VOLATILE_KEYS = ("start_time", "end_time", "duration", "exception")
 
@@ -105,7 +105,7 @@ def render_html(nb: nbformat.NotebookNode) -> str:
     """
     from nbconvert import HTMLExporter
 
-    from . import site
+    from analysis.build import site
 
     sentinel = "about:blank#no-require-js"
     exporter = HTMLExporter(mathjax_url=site.MATHJAX_URL, require_js_url=sentinel)
@@ -126,7 +126,7 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
         raise SystemExit(f"error: {notebook} declares parameter(s) {missing} that {params_file} lacks; "
                          "add them to params.yaml")
     passed = {k: params[k] for k in declared}
-    from . import stages as stages_mod
+    from analysis.build import stages as stages_mod
 
     declarations = stages_mod.load()
     stage = declarations.get(notebook.stem)
@@ -178,7 +178,7 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
     nb = strip_volatile(nbformat.read(str(tmp), as_version=4))
     nbformat.write(nb, str(tmp))
     if html:
-        from . import site
+        from analysis.build import site
 
         (out_dir / f"{notebook.stem}.html").write_text(render_html(nb), encoding="utf-8")
         site.install_mathjax(out_dir)
@@ -187,7 +187,7 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.runner", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.build.runner", description=__doc__.splitlines()[0])
     ap.add_argument("notebook")
     ap.add_argument("--params", default=str(paths.BUILD / "params.yaml"))
     ap.add_argument("--out", default=str(paths.EXECUTED))

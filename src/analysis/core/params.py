@@ -7,7 +7,7 @@ variables map to lower-case keys. A key that ``params.yaml`` does not have is an
 error, so a typo cannot be silently ignored, and an override must keep the
 type of the default (a number stays a number).
 
-``python -m analysis.params resolve OUT [KEY=VALUE ...]`` writes the resolved
+``python -m analysis.core.params resolve OUT [KEY=VALUE ...]`` writes the resolved
 parameters to ``OUT`` only when they changed, so that make reruns exactly the
 notebooks whose parameters changed and nothing else.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import paths
+from analysis.core import paths
 
 #: Make variables that steer make itself, not the analysis; never parameters.
 MAKE_ONLY = {"OUT", "PYTHON", "PYTHON_BOOT", "UV_VERSION", "V", "VERBOSE", "J", "SHELL", "MAKEFLAGS",
@@ -94,7 +94,7 @@ def write_if_changed(params: dict[str, Any], path: str | Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) < 2 or argv[0] != "resolve":
-        print("usage: python -m analysis.params resolve OUT [KEY=VALUE ...]", file=sys.stderr)
+        print("usage: python -m analysis.core.params resolve OUT [KEY=VALUE ...]", file=sys.stderr)
         return 2
     out, pairs = argv[1], argv[2:]
     overrides = {}

@@ -2,9 +2,9 @@
 
 Everything that needs to know what a notebook reads or writes asks this module:
 
-* ``python -m analysis.stages makefile OUT PARAMS`` writes the Makefile's
+* ``python -m analysis.build.stages makefile OUT PARAMS`` writes the Makefile's
   notebook rules (``build/stages.mk``, included by the Makefile);
-* ``python -m analysis.stages readme [--check]`` writes (or checks) the README's
+* ``python -m analysis.build.stages readme [--check]`` writes (or checks) the README's
   table of exhibits between its two marker lines;
 * :func:`check_run` is the runner's check after a notebook ran: every declared
   output was written, and no file that no stage declares appeared in an output
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import paths
+from analysis.core import paths
 
 STAGES_FILE = paths.ROOT / "stages.toml"
 #: The environment variable the runner sets for the kernel: the name of the stage running.
@@ -38,7 +38,7 @@ OUTPUT_FOLDERS = ("data/processed", "figures", "results", "paper/generated")
 #: Files in the output folders that are not written by a stage (documentation, the paper rule's own files).
 NOT_STAGE_OUTPUTS = {"data/processed/README.md", "data/processed/.gitkeep", "paper/generated/provenance.tex",
                      "paper/generated/tab_parameters.tex"}
-README_BEGIN = "<!-- exhibits: generated from stages.toml by `python -m analysis.stages readme`; do not edit -->"
+README_BEGIN = "<!-- exhibits: generated from stages.toml by `python -m analysis.build.stages readme`; do not edit -->"
 README_END = "<!-- exhibits: end -->"
 
 OUTPUT_KINDS = ("processed", "figures", "tables", "tex_only", "values", "results")
@@ -134,7 +134,7 @@ def input_files(stage: Stage, params: dict) -> list[str]:
 # --------------------------------------------------------------------------- the Makefile's rules
 def makefile_rules(stages: dict[str, Stage], params: dict) -> str:
     """The notebook rules of the Makefile (included as ``build/stages.mk``)."""
-    lines = ["# Generated from stages.toml by `python -m analysis.stages makefile`. Do not edit.", ""]
+    lines = ["# Generated from stages.toml by `python -m analysis.build.stages makefile`. Do not edit.", ""]
     for s in stages.values():
         var = f"OUT_{s.name}"
         prereqs = [s.notebook]
@@ -172,7 +172,7 @@ def stage_params_file(name: str) -> str:
 def write_stage_params(stages: dict[str, Stage], params: dict, root: Path = paths.ROOT) -> None:
     import yaml
 
-    from .runner import declared_parameters
+    from analysis.build.runner import declared_parameters
 
     for s in stages.values():
         mine = {k: params.get(k) for k in declared_parameters(root / s.notebook)}
@@ -206,7 +206,7 @@ def readme_table(stages: dict[str, Stage] | None = None) -> str:
         rows.append(f"| `{s.name}` | {', '.join(f'`{f}`' for f in o.get('figures', ()))} | "
                     f"{', '.join(f'`{t}`' for t in o.get('tables', ()) + o.get('tex_only', ()))} | "
                     f"{', '.join(f'`{v}`' for v in o.get('values', ()))} | {', '.join(other)} |")
-    rows.append("| paper build (`analysis.paper`) | | `parameters` | `provenance` (commit, data status) | |")
+    rows.append("| paper build (`analysis.build.paper`) | | `parameters` | `provenance` (commit, data status) | |")
     return "\n".join(rows)
 
 
@@ -274,7 +274,7 @@ def check_run(stage: Stage, before: dict[str, float], root: Path = paths.ROOT,
 
 def provenance_record(stage: Stage, params: dict, root: Path = paths.ROOT) -> dict:
     """What a stage ran on and made: its parameters, inputs and outputs with their SHA-256."""
-    from .provenance import sha256
+    from analysis.core.provenance import sha256
 
     def files(names):
         return {f: sha256(root / f) if (root / f).is_file() else None for f in names}
@@ -286,7 +286,7 @@ def provenance_record(stage: Stage, params: dict, root: Path = paths.ROOT) -> di
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m analysis.stages", description="The build's stage declarations.")
+    ap = argparse.ArgumentParser(prog="python -m analysis.build.stages", description="The build's stage declarations.")
     sub = ap.add_subparsers(dest="command", required=True)
     mk = sub.add_parser("makefile", help="write the Makefile's notebook rules")
     mk.add_argument("out")
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             text = update_readme(readme, readme_table(stages))
             if args.check:
                 if text != readme.read_text(encoding="utf-8"):
-                    print("error: README.md's table of exhibits is out of date: run python -m analysis.stages readme",
+                    print("error: README.md's table of exhibits is out of date: run python -m analysis.build.stages readme",
                           file=sys.stderr)
                     return 1
             else:

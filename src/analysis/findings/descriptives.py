@@ -51,6 +51,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from analysis.core.checks import check_frame, check_lang, check_numeric
 
 __all__ = [
     "sample_table", "construct_means", "likert_distribution", "plot_likert_diverging",
@@ -60,31 +61,16 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- helpers
-def _check_lang(lang: str) -> None:
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
 
 
-def _check_frame(df: Any, name: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
-    if df.columns.duplicated().any():
-        raise ValueError(f"{name} has duplicated columns: {list(df.columns[df.columns.duplicated()])}")
-    return df
 
 
-def _check_numeric(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
-    for c in cols:
-        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
-            raise ValueError(f"column {c!r} of {name} is not numeric (dtype {df[c].dtype})")
-        if np.isinf(df[c].to_numpy(dtype=float)).any():
-            raise ValueError(f"column {c!r} of {name} contains infinite values")
 
 
 def _check_codebook(codebook: Any) -> None:
     for attr in ("items", "demographics", "anchors", "bounds"):
         if not hasattr(codebook, attr):
-            raise ValueError("codebook must be a Codebook from analysis.codebook.load_codebook")
+            raise ValueError("codebook must be a Codebook from analysis.data.codebook.load_codebook")
 
 
 def _check_group(group: Any, index: pd.Index, name: str = "group") -> pd.Series:
@@ -174,8 +160,8 @@ def sample_table(demographics: pd.DataFrame, codebook: Any, lang: str = "en") ->
         If no demographic column is present, a column is not numeric, or a column holds
         a code that is not one of its codebook levels (the message names the column).
     """
-    _check_lang(lang)
-    _check_frame(demographics, "demographics")
+    check_lang(lang)
+    check_frame(demographics, "demographics")
     _check_codebook(codebook)
     variables = [v for v in codebook.demographics if v in demographics.columns]
     if not variables:
@@ -242,10 +228,10 @@ def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0
     neutral answers) is not agreement. Constructs with fewer than two scores get NaN
     statistics.
     """
-    _check_frame(scores, "scores")
+    check_frame(scores, "scores")
     if scores.shape[1] == 0:
         raise ValueError("scores has no columns")
-    _check_numeric(scores, scores.columns, "scores")
+    check_numeric(scores, scores.columns, "scores")
     if not 0 < conf < 1:
         raise ValueError(f"conf must lie in (0, 1), not {conf}")
     rows = []
@@ -293,12 +279,12 @@ def likert_distribution(items: pd.DataFrame, codebook: Any) -> pd.DataFrame:
     Reverse-keyed items are shown as answered, so "agree" always means agreeing with
     the printed statement; the ``reverse`` flag lets a figure mark them.
     """
-    _check_frame(items, "items")
+    check_frame(items, "items")
     _check_codebook(codebook)
     cols = [i for i in codebook.items() if i in items.columns]
     if not cols:
         raise ValueError("items has none of the codebook's scale items")
-    _check_numeric(items, cols, "items")
+    check_numeric(items, cols, "items")
     reverse = set(codebook.reverse_items)
     rows = []
     for item in cols:
@@ -350,8 +336,8 @@ def plot_likert_diverging(dist: pd.DataFrame, codebook: Any, lang: str = "en", c
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter
 
-    _check_lang(lang)
-    _check_frame(dist, "dist")
+    check_lang(lang)
+    check_frame(dist, "dist")
     missing = [c for c in ("construct", "item", "answer", "pct", "reverse") if c not in dist.columns]
     if missing:
         raise ValueError(f"dist lacks column(s) {missing}; pass the output of likert_distribution")
@@ -487,7 +473,7 @@ def group_comparison(scores: pd.DataFrame, group: pd.Series, constructs: Sequenc
     ω² expressed through F (negative values are kept, not truncated). Kruskal–Wallis:
     ε² = H / (N − 1) (Tomczak & Tomczak 2014).
     """
-    _check_frame(scores, "scores")
+    check_frame(scores, "scores")
     group = _check_group(group, scores.index)
     constructs = list(scores.columns) if constructs is None else list(constructs)
     missing = [c for c in constructs if c not in scores.columns]
@@ -495,7 +481,7 @@ def group_comparison(scores: pd.DataFrame, group: pd.Series, constructs: Sequenc
         raise ValueError(f"scores has no column(s) {missing}")
     if not constructs:
         raise ValueError("no constructs to compare")
-    _check_numeric(scores, constructs, "scores")
+    check_numeric(scores, constructs, "scores")
     if min_group_n < 3:
         raise ValueError(f"min_group_n must be at least 3, not {min_group_n}")
     if test not in ("auto", "welch_anova", "kruskal"):
@@ -599,11 +585,11 @@ def posthoc(scores: pd.DataFrame, group: pd.Series, construct: str, test: str,
       ``p``, Holm-adjusted ``p_adj``; ``effect`` = rank-biserial correlation of the
       pair, 2U_A/(n_A n_B) − 1 (Kerby 2014), positive when A tends to score higher.
     """
-    _check_frame(scores, "scores")
+    check_frame(scores, "scores")
     group = _check_group(group, scores.index)
     if construct not in scores.columns:
         raise ValueError(f"scores has no column {construct!r}")
-    _check_numeric(scores, [construct], "scores")
+    check_numeric(scores, [construct], "scores")
     if min_group_n < 3:
         raise ValueError(f"min_group_n must be at least 3, not {min_group_n}")
     method = {"welch_anova": "games_howell", "kruskal": "dunn", "games_howell": "games_howell",
@@ -646,7 +632,7 @@ def posthoc(scores: pd.DataFrame, group: pd.Series, construct: str, test: str,
 
 # ----------------------------------------------------------------------------- multi-select: Pareto
 def _check_multi(multi: Any, labels: Any) -> pd.DataFrame:
-    _check_frame(multi, "multi")
+    check_frame(multi, "multi")
     if multi.shape[1] == 0:
         raise ValueError("multi has no option columns")
     if not isinstance(labels, Mapping):
@@ -749,8 +735,8 @@ def plot_pareto(table: pd.DataFrame, lang: str = "en", colours: Sequence | None 
     from matplotlib.colors import to_rgba
     from matplotlib.ticker import PercentFormatter
 
-    _check_lang(lang)
-    _check_frame(table, "table")
+    check_lang(lang)
+    check_frame(table, "table")
     missing = [c for c in ("label", "count", "cumulative_share", "vital_few") if c not in table.columns]
     if missing:
         raise ValueError(f"table lacks column(s) {missing}; pass the output of pareto_table")

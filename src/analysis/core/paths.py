@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("JCOUNTY_ROOT", Path(__file__).resolve().parents[2]))
+ROOT = Path(os.environ.get("JCOUNTY_ROOT", Path(__file__).resolve().parents[3]))
 
 DATA = ROOT / "data"
 RAW = DATA / "raw"

@@ -353,7 +353,7 @@ def load_codebook(path: str | Path) -> Codebook:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m analysis.codebook", description="Validate a codebook.")
+    ap = argparse.ArgumentParser(prog="python -m analysis.data.codebook", description="Validate a codebook.")
     ap.add_argument("command", choices=["check"])
     ap.add_argument("file")
     args = ap.parse_args(argv)

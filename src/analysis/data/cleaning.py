@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
-from .params import DEFAULTS
+from analysis.data.codebook import Codebook
+from analysis.core.params import DEFAULTS
 
 RULE_ORDER = ("duplicate", "incomplete", "attention", "speeder", "straightlining")
 RULE_LABELS = {

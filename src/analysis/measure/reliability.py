@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from analysis.core.checks import check_constructs, item_frame
 
 __all__ = [
     "alpha",
@@ -39,59 +40,8 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation
-def _as_numeric_frame(data: object, *, min_items: int = 1, min_rows: int = 2,
-                      what: str = "items") -> pd.DataFrame:
-    """Validate a frame of item answers and return it as float64 (NaN for missing).
-
-    Raises ``ValueError`` naming the offending column for: a non-DataFrame, duplicate or
-    empty column sets, non-numeric (or boolean) columns, infinite values, columns with
-    fewer than two answers or without variance.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    if data.shape[1] < min_items:
-        raise ValueError(f"{what} needs at least {min_items} column(s), got {data.shape[1]}")
-    dup = data.columns[data.columns.duplicated()].tolist()
-    if dup:
-        raise ValueError(f"{what} has duplicated column(s): {dup}")
-    out = {}
-    for col in data.columns:
-        s = data[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            raise ValueError(f"column {col!r} is not numeric (dtype {s.dtype}); "
-                             "recode answers to numbers before computing reliability")
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        if np.isinf(v).any():
-            raise ValueError(f"column {col!r} contains infinite values")
-        ok = v[~np.isnan(v)]
-        if ok.size < 2:
-            raise ValueError(f"column {col!r} has fewer than 2 non-missing answers")
-        if np.ptp(ok) == 0:
-            raise ValueError(f"column {col!r} has no variance (every answer is {ok[0]:g})")
-        out[col] = v
-    frame = pd.DataFrame(out, index=data.index)
-    if len(frame) < min_rows:
-        raise ValueError(f"{what} needs at least {min_rows} rows, got {len(frame)}")
-    return frame
 
 
-def _check_constructs(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
-                      min_items: int = 2) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if not isinstance(constructs, Mapping) or not constructs:
-        raise ValueError("constructs must be a non-empty mapping {construct: [item, ...]}")
-    for name, cols in constructs.items():
-        if isinstance(cols, str) or not isinstance(cols, Sequence):
-            raise ValueError(f"construct {name!r}: items must be a list of column names")
-        if len(cols) < min_items:
-            raise ValueError(f"construct {name!r} has {len(cols)} item(s); "
-                             f"at least {min_items} are needed")
-        if len(set(cols)) != len(cols):
-            raise ValueError(f"construct {name!r} lists an item twice: {list(cols)}")
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise ValueError(f"construct {name!r}: column(s) {missing} not found in data")
 
 
 def _drop_empty_rows(x: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +107,7 @@ def item_statistics(items: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
         raise ValueError(f"lo and hi must be integers, got {lo!r} and {hi!r}")
     if lo >= hi:
         raise ValueError(f"lo ({lo}) must be smaller than hi ({hi})")
-    x = _as_numeric_frame(items)
+    x = item_frame(items)
     rows = []
     for col in x.columns:
         v = x[col].to_numpy()
@@ -220,7 +170,7 @@ def alpha(items: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1, got {ci}")
-    x = _drop_empty_rows(_as_numeric_frame(items, min_items=2))
+    x = _drop_empty_rows(item_frame(items, min_items=2))
     n, k = x.shape
     C = _pairwise_cov(x)
     parts = _alpha_parts(C)
@@ -265,7 +215,7 @@ def item_total(items: pd.DataFrame) -> pd.DataFrame:
     ----------
     Revelle, W., psych ``alpha.R``.
     """
-    x = _drop_empty_rows(_as_numeric_frame(items, min_items=2))
+    x = _drop_empty_rows(item_frame(items, min_items=2))
     k = x.shape[1]
     C = _pairwise_cov(x)
     rows = []
@@ -305,7 +255,7 @@ def omega_total(items: pd.DataFrame) -> float:
     McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
     Revelle, W., psych ``omega.R`` (``omegah``) and ``schmid``.
     """
-    x = _as_numeric_frame(items, min_items=3)
+    x = item_frame(items, min_items=3)
     R = x.corr(min_periods=2).to_numpy()
     if np.isnan(R).any():
         raise ValueError("the pairwise correlation matrix has undefined entries")
@@ -347,7 +297,7 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
         alpha_ci_high`` (Feldt), ``alpha_duhachek_low, alpha_duhachek_high, omega_total,
         mean_inter_item_r``. See :func:`alpha` and :func:`omega_total`.
     """
-    _check_constructs(data, constructs)
+    check_constructs(data, constructs)
     rows = []
     for name, cols in constructs.items():
         a = alpha(data[list(cols)]).iloc[0]
@@ -376,7 +326,7 @@ def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     DataFrame
         Columns ``construct, item, mean, sd, r_drop, alpha_if_deleted``.
     """
-    _check_constructs(data, constructs)
+    check_constructs(data, constructs)
     parts = []
     for name, cols in constructs.items():
         t = item_total(data[list(cols)])

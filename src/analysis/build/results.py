@@ -4,10 +4,10 @@
                  [SURVEY_NUMBER=number.xlsx] [N_FACTORS=k] [EXTRACTION=minres|ml|pa]
                  [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=s]
 
-or ``python -m analysis.survey_results --survey … --codebook … --out …``.
+or ``python -m analysis.build.results --survey … --codebook … --out …``.
 
 The survey goes through the same importer and cleaning as the J County data
-(:mod:`analysis.io`, :mod:`analysis.cleaning`), reverse-keyed items are
+(:mod:`analysis.data.importers`, :mod:`analysis.data.cleaning`), reverse-keyed items are
 reverse-scored, and :func:`measurement_results` runs reliability, item
 statistics, KMO, Bartlett, factor retention, EFA and the CFA of the codebook's
 structure. Every number is written unrounded; ``README.md`` in the output
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cleaning, factor, reliability
-from .codebook import Codebook, load_codebook
-from .io import import_survey
-from .params import DEFAULTS
+from analysis.data import cleaning
+from analysis.measure import confirmatory, exploratory, reliability
+from analysis.data.codebook import Codebook, load_codebook
+from analysis.data.importers import import_survey
+from analysis.core.params import DEFAULTS
 
 EXTRACTIONS = ("minres", "ml", "pa")
 ROTATIONS = ("none", "varimax", "promax", "oblimin")
@@ -74,7 +75,7 @@ def measurement_results(responses: pd.DataFrame, codebook: Codebook,
     efa_loadings, efa_communalities, efa_variance, efa_factor_correlations,
     efa_warnings, cfa_fit, cfa_loadings.
     """
-    from .cleaning import reverse_score
+    from analysis.data.cleaning import reverse_score
 
     constructs = {c: its for c, its in codebook.items_by_construct().items() if its}
     items = [i for its in constructs.values() for i in its]
@@ -99,16 +100,16 @@ def measurement_results(responses: pd.DataFrame, codebook: Codebook,
         desc.append(d)
     out["item_descriptives"] = pd.concat(desc, ignore_index=True)
 
-    out["kmo"] = factor.kmo(data, missing=choices.missing)
-    out["bartlett"] = factor.bartlett(data, missing=choices.missing)
-    out["retention"] = factor.retention_table(data, seed=choices.seed, n_iter=choices.parallel_iterations,
+    out["kmo"] = exploratory.kmo(data, missing=choices.missing)
+    out["bartlett"] = exploratory.bartlett(data, missing=choices.missing)
+    out["retention"] = exploratory.retention_table(data, seed=choices.seed, n_iter=choices.parallel_iterations,
                                               missing=choices.missing)
-    out["parallel"] = factor.parallel_analysis(data, n_iter=choices.parallel_iterations, seed=choices.seed,
+    out["parallel"] = exploratory.parallel_analysis(data, n_iter=choices.parallel_iterations, seed=choices.seed,
                                                missing=choices.missing).table
 
     k = choices.n_factors or len(constructs)
-    fit = factor.efa(data, k, extraction=choices.extraction, rotation=choices.rotation, missing=choices.missing)
-    out["efa_loadings"] = factor.efa_loadings_long(fit)
+    fit = exploratory.efa(data, k, extraction=choices.extraction, rotation=choices.rotation, missing=choices.missing)
+    out["efa_loadings"] = exploratory.efa_loadings_long(fit)
     out["efa_communalities"] = pd.DataFrame({"item": fit.communalities.index,
                                              "communality": fit.communalities.to_numpy()})
     out["efa_variance"] = fit.variance
@@ -117,7 +118,7 @@ def measurement_results(responses: pd.DataFrame, codebook: Codebook,
     out["efa_factor_correlations"] = phi.reset_index()
     out["efa_warnings"] = pd.DataFrame({"warning": list(fit.warnings)}, dtype=object)
 
-    cfa = factor.cfa(data, multi)
+    cfa = confirmatory.cfa(data, multi)
     fit_cols = ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
     out["cfa_fit"] = cfa.fit[fit_cols + [c for c in cfa.fit.columns if c not in fit_cols]].reset_index(drop=True)
     out["cfa_loadings"] = cfa.loadings
@@ -160,7 +161,7 @@ def write_results(tables: dict[str, pd.DataFrame], out: Path, header: str) -> li
              "Every file is a tidy CSV: one row per unit, unrounded numbers. Reliability and item statistics "
              "are computed on reverse-scored items; KMO, Bartlett, retention, EFA and CFA on the items as "
              "answered (reversing an item only flips the sign of its loadings). With MISSING=listwise every "
-             "table uses complete responses only. Made by `make results` (src/analysis/survey_results.py).", "",
+             "table uses complete responses only. Made by `make results` (src/analysis/build/results.py).", "",
              "| file | columns |", "| --- | --- |"]
     lines += [f"| `{n}.csv` | {FILE_DOCS.get(n, '')} |" for n in tables]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -187,7 +188,7 @@ def run(survey: list[str], codebook_path: str, out: str, clean: str = "default",
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.survey_results", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.build.results", description=__doc__.splitlines()[0])
     ap.add_argument("--survey", required=True, help="survey file (.csv, .xlsx, .sav) or the Wenjuanxing text export")
     ap.add_argument("--survey-number", default="", help="the Wenjuanxing number export, for a pair")
     ap.add_argument("--codebook", required=True)

@@ -9,7 +9,7 @@ shows as raw TeX; here MathJax 2.7 is copied beside the pages from the
 ships MathJax's files; locked in ``requirements.lock``) and the pages drop
 require.js, which no output of these notebooks needs.
 
-``python -m analysis.site index OUT_DIR PDF`` writes the index and copies the
+``python -m analysis.build.site index OUT_DIR PDF`` writes the index and copies the
 PDF beside it; :func:`install_mathjax` is called by the runner for each page.
 """
 
@@ -22,7 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import paths
+from analysis.core import paths
 
 #: Where the pages load MathJax from: relative, so the folder can be moved or zipped.
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
@@ -124,11 +124,11 @@ def write_index(site_dir: str | Path, pdf: str | Path | None, notebooks_dir: str
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 3 or argv[0] != "index":
-        print("usage: python -m analysis.site index SITE_DIR PDF", file=sys.stderr)
+        print("usage: python -m analysis.build.site index SITE_DIR PDF", file=sys.stderr)
         return 2
-    from . import provenance
+    from analysis.build import status
 
-    simulated = provenance.read_status("survey")["simulated"]
+    simulated = status.read_status("survey")["simulated"]
     out = write_index(argv[1], argv[2], simulated=simulated)
     print(f"site     {paths.relative(out)} (executed notebooks and the paper)")
     return 0

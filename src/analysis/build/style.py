@@ -77,7 +77,7 @@ def stamp_simulated(fig: plt.Figure, simulated: bool = True) -> None:
 
 def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path."""
-    from . import stages
+    from analysis.build import stages
 
     path = Path(path).with_suffix("")
     for suffix in (".pdf", ".png"):
@@ -87,7 +87,7 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
     fig.savefig(path.with_suffix(".pdf"), metadata={"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None})
     fig.savefig(path.with_suffix(".png"), metadata={"Software": None})
-    from . import paths
+    from analysis.core import paths
 
     return paths.Written(path.with_suffix(".pdf"))
 

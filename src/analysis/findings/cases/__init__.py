@@ -4,7 +4,7 @@ The functions take the case tables described in docs/background.md §5 (``projec
 ``indicator_scores``, ``departments`` and the indicator tree
 ``indicator_weights``) and return tidy DataFrames, small dicts of numbers or
 matplotlib Figures. They never read or write files, never set a global style
-(:mod:`analysis.style` does that) and never save figures.
+(:mod:`analysis.build.style` does that) and never save figures.
 
 Typical use::
 
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
+from analysis.core.checks import require_columns
 
 #: Grades from best to worst.
 GRADES: tuple[str, ...] = ("优", "良", "中", "差")
@@ -100,10 +101,6 @@ L1_POINT_COLUMNS = ("l1_decision", "l1_process", "l1_output", "l1_benefit")
 # validation helpers
 
 
-def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} lacks column(s) {missing}")
 
 
 def _text(lang: str) -> dict[str, str]:
@@ -124,7 +121,7 @@ def validate_bands(bands: pd.DataFrame = GRADE_BANDS) -> pd.DataFrame:
         If a column is missing, a grade repeats, or the bands leave gaps,
         overlap or do not cover 0-100.
     """
-    _require(bands, ["grade", "lower", "upper"], "the grade-band table")
+    require_columns(bands, ["grade", "lower", "upper"], "the grade-band table")
     b = bands.sort_values("lower").reset_index(drop=True)
     if b["grade"].duplicated().any():
         raise ValueError("grade bands repeat a grade")
@@ -233,7 +230,7 @@ def prepare_projects(projects: pd.DataFrame, *, bands: pd.DataFrame = GRADE_BAND
     them; a rate above 1 (from the amounts or as recorded) marks a data error,
     because a budget can be overspent only through an error (docs/background.md §5).
     """
-    _require(projects, PROJECT_COLUMNS, "the projects table")
+    require_columns(projects, PROJECT_COLUMNS, "the projects table")
     df = projects.copy()
     adjusted = df["adjusted_budget_wan"].astype(float)
     derived = df["executed_wan"].astype(float) / adjusted.where(adjusted > 0)
@@ -279,7 +276,7 @@ def check_table(prepared: pd.DataFrame) -> pd.DataFrame:
         One row per check: ``check``, ``description``, ``n_flagged``,
         ``n_checked`` (rows on which the check could be made) and ``share``.
     """
-    _require(prepared, ["execution_rate_derived", "self_grade_derived", "reviewed"], "prepare_projects() output")
+    require_columns(prepared, ["execution_rate_derived", "self_grade_derived", "reviewed"], "prepare_projects() output")
     df = prepared
     has_rate = df["execution_rate"].notna() & df["execution_rate_derived"].notna()
     rev = df["reviewed"]
@@ -343,7 +340,7 @@ def validate_weights(weights: pd.DataFrame, *, results_l1: Sequence[str] = ("产
         weights not adding up to ``total``, result labels not found, or result
         weights below ``min_results``.
     """
-    _require(weights, ["l1", "l2", "l3", "weight"], "the indicator-weights table")
+    require_columns(weights, ["l1", "l2", "l3", "weight"], "the indicator-weights table")
     w = weights.copy()
     if w["weight"].isna().any() or (w["weight"] < 0).any():
         raise ValueError("indicator weights must be present and non-negative")
@@ -398,7 +395,7 @@ def score_from_indicators(indicator_scores: pd.DataFrame, weights: pd.DataFrame,
         If the weights are invalid or a row names an indicator that is not in the tree.
     """
     w = validate_weights(weights, results_l1=results_l1)
-    _require(indicator_scores, ["project_id", "year", "evaluator", "l1", "l2", "l3", "score"], "the indicator table")
+    require_columns(indicator_scores, ["project_id", "year", "evaluator", "l1", "l2", "l3", "score"], "the indicator table")
     known = set(_tree_key(w))
     key = _tree_key(indicator_scores)
     unknown = ~key.isin(known)
@@ -450,14 +447,14 @@ def grade_distribution(prepared: pd.DataFrame, by: Sequence[str] = ("year",), *,
     if grade_source not in ("derived", "recorded"):
         raise ValueError("grade_source must be 'derived' or 'recorded'")
     by = list(by)
-    _require(prepared, by, "the table")
+    require_columns(prepared, by, "the table")
     order = _grade_order(bands)
     parts = []
     for ev in evaluators:
         if ev not in ("self", "review"):
             raise ValueError("evaluators must be 'self' and/or 'review'")
         col = f"{ev}_grade_derived" if grade_source == "derived" else f"{ev}_grade"
-        _require(prepared, [col], "the table")
+        require_columns(prepared, [col], "the table")
         d = prepared.loc[prepared[col].notna(), by + [col]].rename(columns={col: "grade"})
         d["grade"] = pd.Categorical(d["grade"], categories=order, ordered=True)
         counts = d.groupby(by + ["grade"], observed=False).size().rename("n").reset_index() if by else \
@@ -473,7 +470,7 @@ def grade_distribution(prepared: pd.DataFrame, by: Sequence[str] = ("year",), *,
 
 
 def _pairs(data: pd.DataFrame, self_col: str, review_col: str) -> pd.DataFrame:
-    _require(data, [self_col, review_col], "the table")
+    require_columns(data, [self_col, review_col], "the table")
     return data.loc[data[self_col].notna() & data[review_col].notna()]
 
 
@@ -732,7 +729,7 @@ def execution_summary(prepared: pd.DataFrame, by: str | None = "function_class",
         ``share_below_90``, ``share_below_60`` (one column per threshold) and
         ``n_excluded``; groups in the official order, then the total row.
     """
-    _require(prepared, [rate_col] + ([by] if by else []), "the table")
+    require_columns(prepared, [rate_col] + ([by] if by else []), "the table")
     x = prepared[[rate_col] + ([by] if by else [])].copy()
     x = x[x[rate_col].notna()]
     bad = x[rate_col] > 1 if exclude_errors else pd.Series(False, index=x.index)
@@ -792,7 +789,7 @@ def indicator_losses(indicator_scores: pd.DataFrame, weights: pd.DataFrame, *, e
     if level not in ("l3", "l1"):
         raise ValueError("level must be 'l3' or 'l1'")
     w = validate_weights(weights, results_l1=results_l1)
-    _require(indicator_scores, ["evaluator", "l1", "l2", "l3", "weight", "score"], "the indicator table")
+    require_columns(indicator_scores, ["evaluator", "l1", "l2", "l3", "weight", "score"], "the indicator table")
     d = indicator_scores.loc[indicator_scores["evaluator"] == evaluator].copy()
     if d.empty:
         raise ValueError(f"no indicator rows for evaluator {evaluator!r}")
@@ -886,7 +883,7 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
         e.g. a one-off project that ended), ``n_assessed``, ``n_compliant``,
         ``share_compliant``.
     """
-    _require(prepared, ["result_use", "next_budget_change_pct"], "the table")
+    require_columns(prepared, ["result_use", "next_budget_change_pct"], "the table")
     g = basis_grade(prepared, basis, grade_source)
     change = prepared["next_budget_change_pct"].astype(float)
     cancelled = prepared["result_use"].eq("取消") | (change <= cancel_pct + 1e-9)
@@ -970,7 +967,7 @@ def department_summary(departments: pd.DataFrame, *, bands: pd.DataFrame = GRADE
         (points lost per first-level label, pooled over the years that used
         the label, with loss rate = lost / max points).
     """
-    _require(departments, ["dept_id", "year", "self_score", "review_score"], "the departments table")
+    require_columns(departments, ["dept_id", "year", "self_score", "review_score"], "the departments table")
     d = _add_score_grades(departments.copy(), bands)
     out: dict[str, pd.DataFrame] = {}
     out["inflation"] = inflation_summary(d, conf=conf, n_boot=n_boot, seed=seed)
@@ -1065,7 +1062,7 @@ def plot_execution_by_group(prepared: pd.DataFrame, by: str = "function_class", 
                             thresholds: Sequence[float] = (0.9, 0.6), seed: int = 0, ax=None):
     """Box plot with the individual projects (jittered strip) of execution rates by group."""
     t = _text(lang)
-    _require(prepared, [rate_col, by], "the table")
+    require_columns(prepared, [rate_col, by], "the table")
     x = prepared[[by, rate_col]].dropna()
     if exclude_errors:
         x = x[x[rate_col] <= 1]

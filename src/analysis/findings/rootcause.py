@@ -43,6 +43,7 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
+from analysis.core.checks import check_lang, require_columns
 
 __all__ = [
     "OLSResult", "ols_hc3", "shapley_r2", "relative_importance", "importance_performance",
@@ -59,9 +60,6 @@ _MAX_PREDICTORS = 15  # 2**15 subsets: beyond that the exact decomposition gets 
 
 
 # ----------------------------------------------------------------------------- validation
-def _check_lang(lang: str) -> None:
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
 
 
 def _numeric_frame(X: Any, name: str = "X") -> pd.DataFrame:
@@ -496,12 +494,6 @@ def _labeller(labels: Any, lang: str):
     raise ValueError("labels must be a Codebook, a mapping construct → label, or None")
 
 
-def _require(df: Any, cols: list[str], name: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}")
 
 
 _TXT = {
@@ -545,8 +537,8 @@ def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours:
     """
     import matplotlib.pyplot as plt
 
-    _check_lang(lang)
-    _require(table, ["construct", "importance", "performance", "importance_cut", "performance_cut", "quadrant"],
+    check_lang(lang)
+    require_columns(table, ["construct", "importance", "performance", "importance_cut", "performance_cut", "quadrant"],
              "table")
     lab = _labeller(labels, lang)
     c_root, c_other = (list(colours) + ["C0"])[:2] if colours else ("C3", "C0")
@@ -655,9 +647,9 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     """
     import matplotlib.pyplot as plt
 
-    _check_lang(lang)
-    _require(ipa_table, ["construct", "performance", "quadrant"], "ipa_table")
-    _require(importance_table, ["construct", "lmg", "share_of_r2"], "importance_table")
+    check_lang(lang)
+    require_columns(ipa_table, ["construct", "performance", "quadrant"], "ipa_table")
+    require_columns(importance_table, ["construct", "lmg", "share_of_r2"], "importance_table")
     if not hasattr(codebook, "cause_category") or not hasattr(codebook, "label"):
         raise ValueError("codebook must be a Codebook (with label() and cause_category())")
     missing = sorted(set(ipa_table["construct"]) - set(importance_table["construct"]))

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import META_COLUMNS, Codebook
+from analysis.data.codebook import META_COLUMNS, Codebook
 
 WJX_META = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
 #: Further metadata columns newer Wenjuanxing downloads may carry; read and ignored.

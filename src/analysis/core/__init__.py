@@ -1,0 +1,1 @@
+"""Facts every layer needs: paths, parameters (params.yaml), provenance hashes, shared input checks."""

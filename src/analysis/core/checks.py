@@ -1,0 +1,148 @@
+"""Input checks shared by every public function of the package.
+
+A statistic validates its input at the boundary (as pingouin and
+scikit-learn do) and fails with a message that names the offending argument
+or column, never with a traceback from deep inside numpy. Each check lives
+here once, so the same mistake gets the same message in every module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The languages of labels, figures and tables.
+LANGS = ("en", "zh")
+#: How missing answers are handled (psych's ``use``: pairwise-complete correlations, or complete rows).
+MISSING = ("pairwise", "listwise")
+
+
+def check_choice(value: Any, name: str, options: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``options``, else ``ValueError`` naming ``name`` and the options."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
+    return value
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is ``'en'`` or ``'zh'``."""
+    return check_choice(lang, "lang", LANGS)
+
+
+def check_missing(missing: str) -> str:
+    """``missing`` if it is ``'pairwise'`` or ``'listwise'``."""
+    return check_choice(missing, "missing", MISSING)
+
+
+def check_conf_level(conf_level: float) -> float:
+    """``conf_level`` as float if it lies strictly between 0 and 1 (e.g. 0.95)."""
+    if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float, np.floating)) \
+            or not 0 < float(conf_level) < 1:
+        raise ValueError(f"conf_level must be a number between 0 and 1 (e.g. 0.95); got {conf_level!r}")
+    return float(conf_level)
+
+
+def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """``value`` as int if it is a whole number ≥ ``minimum`` (``n_boot``, ``n_iter``, ``n_factors``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number ≥ {minimum}; got {value!r}")
+    return int(value)
+
+
+def check_frame(df: Any, name: str) -> pd.DataFrame:
+    """``df`` if it is a DataFrame without duplicated column names."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+    if df.columns.duplicated().any():
+        raise ValueError(f"{name} has duplicated column(s): {list(df.columns[df.columns.duplicated()])}")
+    return df
+
+
+def require_columns(df: Any, columns: Iterable[str], name: str) -> pd.DataFrame:
+    """``df`` if it is a DataFrame holding every one of ``columns``."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {missing}")
+    return df
+
+
+def check_numeric(df: pd.DataFrame, columns: Iterable[str], name: str) -> pd.DataFrame:
+    """``df`` if ``columns`` are numeric (not boolean) and finite where present."""
+    for col in columns:
+        s = df[col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            raise ValueError(f"column {col!r} of {name} is not numeric (dtype {s.dtype})")
+        if np.isinf(s.to_numpy(dtype=float, na_value=np.nan)).any():
+            raise ValueError(f"column {col!r} of {name} contains infinite values")
+    return df
+
+
+def item_frame(data: Any, *, min_items: int = 1, min_rows: int = 2, what: str = "items") -> pd.DataFrame:
+    """Validate a frame of item answers and return it as float64 (NaN for missing).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One column per item, one row per respondent.
+    min_items, min_rows : int
+        The fewest columns and rows the statistic needs.
+    what : str
+        The argument's name in messages.
+
+    Returns
+    -------
+    DataFrame
+        Float copy with the same index and columns.
+
+    Raises
+    ------
+    ValueError
+        Naming the offending column for: a non-DataFrame, too few or duplicated
+        columns, non-numeric (or boolean) columns, infinite values, columns
+        with fewer than two answers or without variance; too few rows.
+    """
+    check_frame(data, what)
+    if data.shape[1] < min_items:
+        raise ValueError(f"{what} needs at least {min_items} column(s), got {data.shape[1]}")
+    out = {}
+    for col in data.columns:
+        s = data[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            raise ValueError(f"column {col!r} is not numeric (dtype {s.dtype}); "
+                             "recode answers to numbers before computing reliability")
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        if np.isinf(v).any():
+            raise ValueError(f"column {col!r} contains infinite values")
+        ok = v[~np.isnan(v)]
+        if ok.size < 2:
+            raise ValueError(f"column {col!r} has fewer than 2 non-missing answers")
+        if np.ptp(ok) == 0:
+            raise ValueError(f"column {col!r} has no variance (every answer is {ok[0]:g})")
+        out[col] = v
+    frame = pd.DataFrame(out, index=data.index)
+    if len(frame) < min_rows:
+        raise ValueError(f"{what} needs at least {min_rows} rows, got {len(frame)}")
+    return frame
+
+
+def check_constructs(data: Any, constructs: Mapping[str, Sequence[str]], min_items: int = 2) -> None:
+    """Check a model ``{construct: [item, ...]}`` against the columns of ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(constructs, Mapping) or not constructs:
+        raise ValueError("constructs must be a non-empty mapping {construct: [item, ...]}")
+    for name, cols in constructs.items():
+        if isinstance(cols, str) or not isinstance(cols, Sequence):
+            raise ValueError(f"construct {name!r}: items must be a list of column names")
+        if len(cols) < min_items:
+            raise ValueError(f"construct {name!r} has {len(cols)} item(s); at least {min_items} are needed")
+        if len(set(cols)) != len(cols):
+            raise ValueError(f"construct {name!r} lists an item twice: {list(cols)}")
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise ValueError(f"construct {name!r}: column(s) {missing} not found in data")

@@ -1,0 +1,1 @@
+"""The paper's tables and numbers, built from findings by pure functions; the number formats."""

@@ -1,0 +1,1 @@
+"""What the study reports: descriptives, root causes, the evaluated cases, the countermeasures."""
