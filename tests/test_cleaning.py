@@ -30,7 +30,7 @@ def cleaned(imported, codebook):
 
 
 def test_every_submission_is_accounted_for(imported, cleaned):
-    kept, log, flow = cleaned
+    kept, log, flow = cleaned.kept, cleaned.log, cleaned.flow
     assert len(log) == len(imported) == log["case_id"].nunique()
     assert (log["status"] == "valid").sum() == len(kept) == flow["n_after"].iloc[-1]
     assert (log["status"] == "excluded").sum() == flow["n_excluded"].sum()
@@ -39,7 +39,7 @@ def test_every_submission_is_accounted_for(imported, cleaned):
 
 
 def test_exclusions_catch_exactly_the_planted_defects(imported, cleaned, truth):
-    _, log, _ = cleaned
+    log = cleaned.log
     key = dict(zip(cleaning.pseudonymise(imported), imported["respondent_id"]))
     excluded = {int(key[c]): r for c, r in zip(log["case_id"], log["rule"]) if isinstance(r, str)}
     planted = {int(rid): RULE_OF_DEFECT[d] for rid, d in truth["defects"].items() if d in RULE_OF_DEFECT}
@@ -50,7 +50,8 @@ def test_exclusions_catch_exactly_the_planted_defects(imported, cleaned, truth):
 
 
 def test_rules_can_be_switched_off(imported, codebook):
-    kept, log, flow = cleaning.apply_exclusions(imported, codebook, cleaning.CleaningRules.none())
+    none = cleaning.apply_exclusions(imported, codebook, cleaning.CleaningRules.none())
+    kept, log, flow = none.kept, none.log, none.flow
     assert len(kept) == len(imported) and (log["status"] == "valid").all()
     assert list(flow["rule"]) == ["submitted", "valid"]
     assert cleaning.rules_from_params({"clean": "none"}) == cleaning.CleaningRules.none()
@@ -59,8 +60,8 @@ def test_rules_can_be_switched_off(imported, codebook):
 
 
 def test_speeder_threshold_is_a_parameter(imported, codebook):
-    strict = cleaning.apply_exclusions(imported, codebook, cleaning.CleaningRules(speeder_fraction=0.6))[2]
-    default = cleaning.apply_exclusions(imported, codebook)[2]
+    strict = cleaning.apply_exclusions(imported, codebook, cleaning.CleaningRules(speeder_fraction=0.6)).flow
+    default = cleaning.apply_exclusions(imported, codebook).flow
     n = lambda f: int(f.loc[f["rule"] == "speeder", "n_excluded"].iloc[0])  # noqa: E731
     assert n(strict) > n(default)
 
@@ -77,7 +78,7 @@ def test_reverse_scoring_and_scale_scores(codebook):
 
 
 def test_scale_scores_recover_the_true_latent_scores(cleaned, imported, codebook, truth):
-    kept, _, _ = cleaned
+    kept = cleaned.kept
     scores = cleaning.scale_scores(cleaning.reverse_score(kept, codebook), codebook)
     latent = pd.DataFrame(truth["latent_scores"]).T
     latent.index = latent.index.astype(int)
@@ -89,7 +90,8 @@ def test_scale_scores_recover_the_true_latent_scores(cleaned, imported, codebook
 def test_free_text_screening():
     texts = pd.Series(["请联系13800138000", "身份证11010519491231002X已提交", "no personal data", None,
                        "mail me at a.b@example.org"])
-    screened, log = cleaning.screen_free_text(texts)
+    result = cleaning.screen_free_text(texts)
+    screened, log = result.texts, result.redactions
     assert "13800138000" not in screened[0] and "[电话已删除]" in screened[0]
     assert "11010519491231002X" not in screened[1] and "[身份证号已删除]" in screened[1]
     assert screened[2] == "no personal data" and pd.isna(screened[3])
@@ -98,7 +100,7 @@ def test_free_text_screening():
 
 
 def test_deidentified_frames_hold_no_identifier(cleaned):
-    kept, _, _ = cleaned
+    kept = cleaned.kept
     out = cleaning.deidentify(kept)
     assert not set(cleaning.IDENTIFYING_COLUMNS) & set(out.columns)
     assert out.columns[0] == "case_id" and out["case_id"].str.match(r"^R\d{4}$").all()
@@ -116,3 +118,32 @@ def test_processed_files_hold_no_identifier(built):
         header = text.splitlines()[0].split(",")
         assert not {"respondent_id", "ip", "序号", "来自IP"} & set(header), f.name
         assert not any(ip in text for ip in ips), f"{f.name} contains an IP address"
+
+
+def test_processed_survey_splits_and_screens(imported, cleaned, codebook):
+    kept = cleaned.kept
+    scored = cleaning.reverse_score(kept, codebook)
+    scores = cleaning.scale_scores(scored, codebook)
+    scores.insert(0, "case_id", kept["case_id"].to_numpy())
+    out = cleaning.processed_survey(kept, scored, scores, codebook)
+    assert list(out.items_scored.columns) == ["case_id", *codebook.items()]
+    assert len(out.responses) == len(out.items_scored) == len(kept)
+    # reverse-keyed items arrive rescored, the others unchanged
+    rev = codebook.reverse_items[0]
+    lo, hi = codebook.bounds(rev)
+    assert (out.items_scored[rev].dropna() == (lo + hi - kept[rev]).dropna()).all()
+    assert "duration_s" in out.responses and not {"respondent_id", "ip"} & set(out.responses.columns)
+    # the long free-text table is sorted and holds only non-empty answers of text questions
+    assert list(out.open_answers.columns) == ["case_id", "question", "text"]
+    assert out.open_answers["text"].notna().all()
+    assert out.open_answers[["question", "case_id"]].equals(
+        out.open_answers[["question", "case_id"]].sort_values(["question", "case_id"]))
+
+
+def test_processed_survey_refuses_an_identifier(cleaned, codebook):
+    kept = cleaned.kept
+    scored = cleaning.reverse_score(kept, codebook)
+    leaky = scored.assign(ip="10.0.0.1")
+    scores = pd.DataFrame({"case_id": kept["case_id"], "ip": "10.0.0.1"})
+    with pytest.raises(ValueError, match=r"identifying column\(s\) \['ip'\].*scale_scores"):
+        cleaning.processed_survey(kept, leaky, scores, codebook)

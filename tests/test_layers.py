@@ -69,3 +69,13 @@ def test_the_check_can_fail(tmp_path):
             test_imports_point_backwards(fake)
     finally:
         fake.unlink()
+
+
+def test_every_module_is_committed():
+    # a module the .gitignore hides (a pattern such as `build/` matches src/analysis/build/ too)
+    # works here and is missing from every clone
+    import subprocess
+
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *map(str, MODULES)], cwd=ROOT,
+                             capture_output=True, text=True).stdout.split()
+    assert not ignored, f".gitignore hides package source: {ignored}"

@@ -27,7 +27,7 @@ cb = load_codebook(paths.CODEBOOK)
 """
 PREP = SETUP + """
 raw = import_survey(cb, paths.SURVEY_TEXT, paths.SURVEY_NUMBER)
-kept, log, flow = cleaning.apply_exclusions(raw, cb)
+kept = cleaning.apply_exclusions(raw, cb).kept
 scored = cleaning.reverse_score(kept, cb)
 items = scored[cb.items()].astype(float)
 scores = cleaning.scale_scores(scored, cb)
@@ -35,15 +35,15 @@ scores = cleaning.scale_scores(scored, cb)
 STEPS = {
     "import (Wenjuanxing pair, 341 x 63)": (SETUP, "import_survey(cb, paths.SURVEY_TEXT, paths.SURVEY_NUMBER)"),
     "cleaning + scoring": (SETUP + "raw = import_survey(cb, paths.SURVEY_TEXT, paths.SURVEY_NUMBER)",
-                           "k,_,_ = cleaning.apply_exclusions(raw, cb); cleaning.scale_scores(cleaning.reverse_score(k, cb), cb)"),
-    "reliability table (9 constructs)": (PREP + "from analysis import reliability",
+                           "k = cleaning.apply_exclusions(raw, cb).kept; cleaning.scale_scores(cleaning.reverse_score(k, cb), cb)"),
+    "reliability table (9 constructs)": (PREP + "from analysis.measure import reliability",
                                          "reliability.reliability_table(items, cb.items_by_construct())"),
-    "parallel analysis (20 iterations)": (PREP + "from analysis import factor",
-                                          "factor.parallel_analysis(items, n_iter=20, seed=1)"),
-    "EFA minres oblimin (9 factors)": (PREP + "from analysis import factor", "factor.efa(items, 9)"),
-    "CFA (9 constructs, semopy)": (PREP + "from analysis import factor",
-                                   "factor.cfa(items, cb.items_by_construct())"),
-    "LMG importance, 1000 bootstraps": (PREP + "from analysis import rootcause",
+    "parallel analysis (20 iterations)": (PREP + "from analysis.measure import confirmatory, exploratory",
+                                          "exploratory.parallel_analysis(items, n_iter=20, seed=1)"),
+    "EFA minres oblimin (9 factors)": (PREP + "from analysis.measure import confirmatory, exploratory", "exploratory.efa(items, 9)"),
+    "CFA (9 constructs, semopy)": (PREP + "from analysis.measure import confirmatory, exploratory",
+                                   "confirmatory.cfa(items, cb.items_by_construct())"),
+    "LMG importance, 1000 bootstraps": (PREP + "from analysis.findings import rootcause",
                                         "rootcause.relative_importance(scores['OUT'], scores[cb.constructs('driver')], n_boot=1000, seed=1)"),
 }
 RUNNER = """

@@ -173,7 +173,8 @@ def run(survey: list[str], codebook_path: str, out: str, clean: str = "default",
     cb = load_codebook(codebook_path)
     canonical = import_survey(cb, *survey)
     rules = cleaning.rules_from_params({"clean": clean})
-    kept, log, flow = cleaning.apply_exclusions(canonical, cb, rules)
+    exclusions = cleaning.apply_exclusions(canonical, cb, rules)
+    kept, log = exclusions.kept, exclusions.log
     tables = measurement_results(kept, cb, choices)
     scores = cleaning.scale_scores(cleaning.reverse_score(kept, cb), cb)
     scores.insert(0, "case_id", kept["case_id"].to_numpy())

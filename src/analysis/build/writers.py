@@ -112,9 +112,12 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
     return paths.Written(path)
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as CSV at ``path`` (a file the running stage declares), LF line ends, no index."""
+def write_csv(frame: pd.DataFrame, path: Path, **options: Any) -> Path:
+    """Write ``frame`` as CSV at ``path`` (a file the running stage declares), LF line ends, no index.
+
+    ``options`` go to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format``).
+    """
     stages.allowed(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n")
+    frame.to_csv(path, index=False, lineterminator="\n", **options)
     return paths.Written(path)

@@ -123,8 +123,31 @@ def _rule_flags(df: pd.DataFrame, codebook: Codebook, rules: CleaningRules) -> p
     return flags
 
 
+@dataclass(frozen=True, eq=False)
+class Exclusions:
+    """Result of :func:`apply_exclusions`.
+
+    Attributes
+    ----------
+    kept : DataFrame
+        The valid responses (identifiers still present; see :func:`deidentify`).
+    log : DataFrame
+        One row per submitted response: ``case_id``, ``status`` (valid or
+        excluded), ``rule`` (the first rule that excluded it), ``step``,
+        ``reason`` (readable, with the numbers), ``also_flagged`` (other rules
+        it fails). valid + excluded = submitted, always.
+    flow : DataFrame
+        One row per step: ``step, rule, n_before, n_excluded, n_after``,
+        starting with the submitted count, for the flow figure.
+    """
+
+    kept: pd.DataFrame
+    log: pd.DataFrame
+    flow: pd.DataFrame
+
+
 def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: CleaningRules = CleaningRules()
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                     ) -> Exclusions:
     """Apply the exclusion rules in order.
 
     Parameters
@@ -140,13 +163,8 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
 
     Returns
     -------
-    kept : the valid responses (identifiers still present; see :func:`deidentify`).
-    log : one row per submitted response: ``case_id``, ``status`` (valid or
-        excluded), ``rule`` (the first rule that excluded it), ``step``,
-        ``reason`` (readable, with the numbers), ``also_flagged`` (other rules
-        it fails). valid + excluded = submitted, always.
-    flow : one row per step: ``step, rule, n_before, n_excluded, n_after``,
-        starting with the submitted count, for the flow figure.
+    Exclusions
+        The kept responses, the exclusion log and the flow.
     """
     if "respondent_id" not in canonical.columns:
         raise ValueError("the canonical table needs a 'respondent_id' column")
@@ -203,7 +221,7 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
                                                   "n_before": int(remaining.sum()), "n_excluded": 0,
                                                   "n_after": int(remaining.sum())}])], ignore_index=True)
     kept = df.loc[remaining].reset_index(drop=True)
-    return kept, log, flow_df
+    return Exclusions(kept=kept, log=log, flow=flow_df)
 
 
 def reverse_score(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -279,7 +297,23 @@ ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
-def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
+@dataclass(frozen=True, eq=False)
+class ScreenedText:
+    """Result of :func:`screen_free_text`.
+
+    Attributes
+    ----------
+    texts : Series
+        The texts with each match replaced by a bracketed Chinese notice.
+    redactions : DataFrame
+        ``index, kind, n``: what was removed where, without the removed values themselves.
+    """
+
+    texts: pd.Series
+    redactions: pd.DataFrame
+
+
+def screen_free_text(texts: pd.Series) -> ScreenedText:
     """Remove phone numbers, 18-digit resident ID numbers and e-mail addresses from free text.
 
     Parameters
@@ -289,10 +323,8 @@ def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
 
     Returns
     -------
-    screened : Series
-        The texts with each match replaced by a bracketed Chinese notice.
-    log : DataFrame
-        ``index, kind, n``: what was removed where, without the removed values themselves.
+    ScreenedText
+        The screened texts and the log of what was removed.
     """
     log = []
     out = []
@@ -307,7 +339,8 @@ def screen_free_text(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
             if n:
                 log.append({"index": idx, "kind": kind, "n": n})
         out.append(text)
-    return pd.Series(out, index=texts.index, dtype=object), pd.DataFrame(log, columns=["index", "kind", "n"])
+    return ScreenedText(texts=pd.Series(out, index=texts.index, dtype=object),
+                        redactions=pd.DataFrame(log, columns=["index", "kind", "n"]))
 
 
 def deidentify(df: pd.DataFrame) -> pd.DataFrame:
@@ -327,6 +360,77 @@ def deidentify(df: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("deidentify needs the 'case_id' pseudonym from apply_exclusions")
     keep = ["case_id"] + [c for c in df.columns if c not in IDENTIFYING_COLUMNS and c != "case_id"]
     return df[keep].copy()
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessedSurvey:
+    """The de-identified tables a survey stage writes to ``data/processed/`` (see :func:`processed_survey`).
+
+    Attributes
+    ----------
+    responses : DataFrame
+        ``case_id``, ``duration_s`` (when the export has it) and every closed question.
+    items_scored : DataFrame
+        ``case_id`` and the scale items, reverse-keyed ones rescored.
+    scale_scores : DataFrame
+        ``case_id`` and one mean score per construct.
+    open_answers : DataFrame
+        Long table ``case_id, question, text`` of free-text answers, screened
+        for personal data, sorted by question and case.
+    redactions : DataFrame
+        What the screening removed (:class:`ScreenedText`), indexed like the
+        unsorted long table.
+    """
+
+    responses: pd.DataFrame
+    items_scored: pd.DataFrame
+    scale_scores: pd.DataFrame
+    open_answers: pd.DataFrame
+    redactions: pd.DataFrame
+
+
+def processed_survey(kept: pd.DataFrame, scored: pd.DataFrame, scores: pd.DataFrame,
+                     codebook: Codebook) -> ProcessedSurvey:
+    """Split the valid responses into the de-identified processed tables.
+
+    Parameters
+    ----------
+    kept : DataFrame
+        Valid responses with their ``case_id`` (``Exclusions.kept``).
+    scored : DataFrame
+        ``kept`` after :func:`reverse_score`.
+    scores : DataFrame
+        Scale scores of ``scored`` (:func:`scale_scores`) with ``case_id`` first.
+    codebook : Codebook
+        Says which variables are free text (``*_other_text`` and open questions).
+
+    Returns
+    -------
+    ProcessedSurvey
+
+    Raises
+    ------
+    ValueError
+        If an identifying column (``respondent_id``, ``ip``) would reach a
+        processed table.
+    """
+    text_cols = [c for c in codebook.variables() if c.endswith("_other_text") or c in codebook.open_ids]
+    open_long = kept.melt(id_vars="case_id", value_vars=[c for c in text_cols if c in kept], var_name="question",
+                          value_name="text").dropna(subset=["text"])
+    screened = screen_free_text(open_long["text"])
+    open_long["text"] = screened.texts
+    closed = [c for c in codebook.variables() if c not in text_cols]
+    responses = deidentify(kept)[["case_id"] + (["duration_s"] if "duration_s" in kept else [])
+                                 + [c for c in closed if c in kept]]
+    items_scored = deidentify(scored)[["case_id"] + list(codebook.items())]
+    out = ProcessedSurvey(responses=responses, items_scored=items_scored, scale_scores=scores,
+                          open_answers=open_long.sort_values(["question", "case_id"]),
+                          redactions=screened.redactions)
+    for name in ("responses", "items_scored", "scale_scores", "open_answers"):
+        leaked = sorted({"respondent_id", "ip"} & set(getattr(out, name).columns))
+        if leaked:
+            raise ValueError(f"identifying column(s) {leaked} would reach data/processed ({name})")
+    return out
 
 
 def rules_from_params(params: dict) -> CleaningRules:

@@ -1,0 +1,186 @@
+"""The stage helper a notebook opens in its first code cell after the parameters.
+
+::
+
+    from analysis.build.notebook import stage
+    st = stage("03_reliability_validity", globals())
+
+gives the notebook everything its stage declares in ``stages.toml`` and
+nothing else: its parameters (taken from the notebook's namespace, so that
+papermill's injected values win), the codebook and construct labels, the data
+status (simulated or real) and writers that refuse a file the stage does not
+declare. A notebook therefore holds narration, calls and their output; the
+set-up that every notebook needs lives here once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from analysis.build import stages, status, style, writers
+from analysis.build.runner import declared_parameters
+from analysis.core import paths
+from analysis.data.codebook import Codebook, load_codebook
+from analysis.exhibits.table import Table, Values
+
+
+@dataclass
+class Stage:
+    """An open stage: parameters, codebook, data status and the declared writers.
+
+    Attributes
+    ----------
+    name : str
+        The stage's name in ``stages.toml`` (its notebook's stem).
+    declaration : analysis.build.stages.Stage
+        What the stage reads and writes.
+    params : dict
+        The stage's parameters, by name.
+    codebook : Codebook or None
+        Loaded from the ``codebook`` parameter, when the stage has one.
+    simulated : bool or None
+        Whether the data are the simulated stand-in (None until known); a
+        stage that reads both the survey and the cases is simulated if either is.
+    status : dict
+        The data-status record of the survey (else of the cases) this stage reads or records.
+    statuses : dict
+        Kind ("survey", "cases") → its data-status record.
+    """
+
+    name: str
+    declaration: stages.Stage
+    params: dict[str, Any]
+    codebook: Codebook | None = None
+    simulated: bool | None = None
+    status: dict[str, Any] = field(default_factory=dict)
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def source(self) -> str:
+        """The notebook, repository-relative: every table and macro file names it."""
+        return self.declaration.notebook
+
+    def labels(self, constructs: Any = None) -> dict[str, str]:
+        """Construct → its label in the stage's ``lang`` (all constructs of the codebook by default)."""
+        constructs = self.codebook.constructs() if constructs is None else constructs
+        return {c: self.codebook.label(c, self.params.get("lang", "en")) for c in constructs}
+
+    def _input(self, name: str) -> Path:
+        rel = name if "/" in name else f"data/processed/{name}"
+        if rel not in self.declaration.files:
+            raise stages.StageError(f"stage {self.name} reads {rel}, which its declaration in stages.toml "
+                                    "does not list under inputs.files")
+        return paths.ROOT / rel
+
+    def read(self, name: str, **kwargs: Any) -> pd.DataFrame:
+        """Read a CSV the stage declares as an input: ``data/processed/<name>``, or a repository-relative path."""
+        return pd.read_csv(self._input(name), **kwargs)
+
+    def read_json(self, name: str) -> Any:
+        """Read a JSON file the stage declares as an input (as :meth:`read`)."""
+        return json.loads(self._input(name).read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------ writing
+    def _declared(self, kind: str, name: str) -> None:
+        kinds = (kind,) if kind != "tables" else ("tables", "tex_only")
+        if not any(name in self.declaration.outputs.get(k, ()) for k in kinds):
+            raise stages.StageError(f"stage {self.name} does not declare {kind} {name!r} in stages.toml")
+
+    def _require_status(self) -> bool:
+        if self.simulated is None:
+            raise stages.StageError(f"stage {self.name}: record the data status (st.record_status) before "
+                                    "writing exhibits, so that each says whether its data are simulated")
+        return self.simulated
+
+    def record_status(self, simulated: bool, kind: str = "survey") -> paths.Written:
+        """Record whether the data this stage imports are simulated (``data/processed/<kind>_status.json``)."""
+        self.simulated = bool(simulated)
+        self.status = status.status_record(self.simulated, kind)
+        self.statuses[kind] = self.status
+        return status.write_status(self.simulated, kind)
+
+    def table(self, name: str, table: Table) -> paths.Written:
+        """Write ``paper/generated/tab_<name>.tex`` (and ``results/<name>.csv`` unless LaTeX-only)."""
+        self._declared("tables", name)
+        tex_only = name in self.declaration.outputs.get("tex_only", ())
+        return writers.write_table(table.frame, name, generated_dir=paths.GENERATED,
+                                   results_dir=None if tex_only else paths.RESULTS, caption=table.caption,
+                                   source=self.source, simulated=self._require_status(),
+                                   column_format=table.column_format, formatters=table.formatters,
+                                   note=table.note, raw=table.raw, escape=table.escape, font_size=table.font_size)
+
+    def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> paths.Written:
+        """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON."""
+        declared = self.declaration.outputs.get("values", ())
+        name = name or (declared[0] if len(declared) == 1 else None)
+        if name is None:
+            raise stages.StageError(f"stage {self.name} declares values {list(declared)}: name the one to write")
+        self._declared("values", name)
+        v = values if isinstance(values, Values) else Values(dict(values))
+        return writers.write_values(v.values, name, generated_dir=paths.GENERATED, results_dir=paths.RESULTS,
+                                    source=self.source, digits=v.digits)
+
+    def figure(self, fig: plt.Figure, name: str) -> paths.Written:
+        """Save ``fig`` as ``figures/<name>.pdf`` and ``.png`` (stamped when simulated) and show it."""
+        self._declared("figures", name)
+        return paths.Written(style.show(fig, name, paths.FIGURES, simulated=self._require_status()))
+
+    def processed(self, frame: pd.DataFrame, name: str, **csv_options: Any) -> paths.Written:
+        """Write ``data/processed/<name>`` as CSV (LF line ends, no index; ``csv_options`` to ``to_csv``)."""
+        self._declared("processed", name)
+        return writers.write_csv(frame, paths.PROCESSED / name, **csv_options)
+
+    def result(self, frame: pd.DataFrame, name: str, **csv_options: Any) -> paths.Written:
+        """Write ``results/<name>`` as CSV (LF line ends, no index; ``csv_options`` to ``to_csv``)."""
+        self._declared("results", name)
+        return writers.write_csv(frame, paths.RESULTS / name, **csv_options)
+
+
+def stage(name: str, namespace: Mapping[str, Any], *, quiet: bool = False) -> Stage:
+    """Open stage ``name`` for a notebook.
+
+    Parameters
+    ----------
+    name : str
+        The stage in ``stages.toml``.
+    namespace : mapping
+        The notebook's ``globals()``: the stage's parameters are the names its
+        ``parameters`` cell assigns, read from here so that the values papermill
+        injected are the ones used.
+    quiet : bool
+        Do not print the data status.
+
+    Returns
+    -------
+    Stage
+        Applies the figure style and creates the output folders on the way.
+    """
+    declaration = stages.load()[name]
+    names = list(declared_parameters(paths.ROOT / declaration.notebook))
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        raise stages.StageError(f"stage {name}: run the parameters cell first ({', '.join(missing)} undefined)")
+    params = {n: namespace[n] for n in names}
+    style.apply()
+    paths.ensure_output_dirs()
+    st = Stage(name=name, declaration=declaration, params=params)
+    if params.get("codebook"):
+        st.codebook = load_codebook(paths.ROOT / params["codebook"])
+    for kind, file in status.STATUS_FILES.items():
+        if f"data/processed/{file}" in declaration.files:
+            st.statuses[kind] = status.read_status(kind)
+    if st.statuses:
+        st.status = st.statuses.get("survey", next(iter(st.statuses.values())))
+        st.simulated = any(s["simulated"] for s in st.statuses.values())
+        if not quiet:
+            for kind, record in st.statuses.items():
+                print(f"Data ({kind}):" if len(st.statuses) > 1 else "Data:", record["sentence_en"])
+    return st

@@ -1,0 +1,75 @@
+"""The paper's exhibits of the import and cleaning stage: the exclusion table and the sample numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.core.checks import require_columns
+from analysis.data.cleaning import RULE_LABELS
+from analysis.data.codebook import Codebook
+from analysis.exhibits.table import Table, Values
+
+
+def _steps(flow: pd.DataFrame) -> pd.DataFrame:
+    require_columns(flow, ["step", "rule", "n_before", "n_excluded", "n_after"], "flow")
+    return flow[~flow["rule"].isin(["submitted", "valid"])]
+
+
+def exclusions_table(flow: pd.DataFrame) -> Table:
+    """The exclusion steps in the order applied, in English and Chinese.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        ``Exclusions.flow`` from :func:`analysis.data.cleaning.apply_exclusions`.
+
+    Returns
+    -------
+    Table
+        One row per rule that was applied; ``raw`` is the whole flow.
+    """
+    steps = _steps(flow)
+    printed = pd.DataFrame({
+        "Step": steps["step"].astype(int),
+        "Rule": [RULE_LABELS[r][1] for r in steps["rule"]],
+        "规则": [RULE_LABELS[r][0] for r in steps["rule"]],
+        "Before": steps["n_before"].astype(int), "Excluded": steps["n_excluded"].astype(int),
+        "Remaining": steps["n_after"].astype(int)})
+    return Table(printed, "Exclusion steps, in the order applied", raw=flow, column_format="rllrrr")
+
+
+def cleaning_values(flow: pd.DataFrame, codebook: Codebook, *, n_redacted: int, speeder_fraction: float,
+                    simulated: bool) -> Values:
+    """Numbers of the sample and its cleaning for the paper's macros.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        ``Exclusions.flow``: its first row holds the submitted count, its last the valid one.
+    codebook : Codebook
+        For the size of the instrument.
+    n_redacted : int
+        Free-text answers from which personal data were removed.
+    speeder_fraction : float
+        The speeder rule's share of the median duration (the parameter).
+    simulated : bool
+        Whether the data are the simulated stand-in.
+
+    Returns
+    -------
+    Values
+        ``nSubmitted``, ``nValid``, ``nExcluded``, ``pctExcluded`` (one decimal),
+        one ``nExcl_<rule>`` per applied rule, the instrument's counts and ``dataSimulated``.
+    """
+    require_columns(flow, ["rule", "n_after", "n_excluded"], "flow")
+    n_submitted = int(flow.loc[flow["rule"] == "submitted", "n_after"].iloc[0])
+    n_valid = int(flow.loc[flow["rule"] == "valid", "n_after"].iloc[0])
+    values = {"nSubmitted": n_submitted, "nValid": n_valid, "nExcluded": n_submitted - n_valid,
+              "pctExcluded": 100 * (n_submitted - n_valid) / n_submitted,
+              "speederFraction": speeder_fraction, "nItems": len(codebook.items()),
+              "nConstructs": len(codebook.constructs()), "nDriverConstructs": len(codebook.constructs("driver")),
+              "nReverseItems": len(codebook.reverse_items), "nRedacted": int(n_redacted),
+              "dataSimulated": "simulated" if simulated else "real"}
+    for _, row in _steps(flow).iterrows():
+        values[f"nExcl_{row['rule']}"] = int(row["n_excluded"])
+    return Values(values, {"pctExcluded": 1, "speederFraction": 2})
