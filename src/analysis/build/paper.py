@@ -32,7 +32,23 @@ OVERFULL_LIMIT_PT = 2.0
 
 
 def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = None) -> str:
-    """Macros for the title page: commit, data status of the survey and of the case tables."""
+    r"""Macros for the title page: commit, data status of the survey and of the case tables.
+
+    Parameters
+    ----------
+    commit : str
+        The build's commit (see :func:`analysis.core.provenance.git_commit`).
+    simulated : bool
+        Whether the survey data are simulated.
+    cases_simulated : bool, optional
+        Whether the case data are simulated; default ``simulated``.
+
+    Returns
+    -------
+    str
+        LaTeX defining ``\buildcommit``, ``\datastatus``, ``\datastatuszh`` and the
+        conditionals ``\ifsimulated`` and ``\ifcasessimulated``.
+    """
     en, zh = status.data_status_sentence(simulated)
     cases_simulated = simulated if cases_simulated is None else cases_simulated
     return "\n".join([
@@ -46,6 +62,21 @@ def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = 
 
 
 def write_provenance(out: Path) -> bool:
+    """Write the title page's provenance macros to ``out`` only when they change.
+
+    The commit is read from ``build/commit.txt`` when it exists, else asked of
+    git; the data status comes from the survey and cases status records.
+
+    Parameters
+    ----------
+    out : Path
+        The ``.tex`` file (``paper/generated/provenance.tex``); parent folders are created.
+
+    Returns
+    -------
+    bool
+        True when the file was written, False when it already held the same text.
+    """
     simulated = status.read_status("survey")["simulated"]
     cases_simulated = status.read_status("cases")["simulated"]
     commit_file = paths.BUILD / "commit.txt"
@@ -59,7 +90,19 @@ def write_provenance(out: Path) -> bool:
 
 
 def parameter_descriptions(params_source: Path) -> dict[str, str]:
-    """What each key of params.yaml means: its trailing ``# comment``, or the comment line just above it."""
+    """What each key of params.yaml means: its trailing ``# comment``, or the comment line just above it.
+
+    Parameters
+    ----------
+    params_source : Path
+        The parameter file with its comments.
+
+    Returns
+    -------
+    dict of str to str
+        Top-level key → description (empty when it has none). Rule lines
+        (``# ----``) do not count as descriptions.
+    """
     out: dict[str, str] = {}
     above = ""
     for line in params_source.read_text(encoding="utf-8").splitlines():
@@ -80,6 +123,19 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     Single parameters fill the first table; the groups (conventional cut-offs,
     case rules) a second one with a row per member, appended to the same file
     so that neither table outgrows a page.
+
+    Parameters
+    ----------
+    resolved : Path
+        The resolved parameters of the build (YAML).
+    out : Path
+        The ``.tex`` file to write; parent folders are created.
+
+    Returns
+    -------
+    None
+        Writes ``out`` with one or two table floats (``tab:parameters`` and
+        ``tab:parameter_groups``); meanings come from :func:`parameter_descriptions`.
     """
     import pandas as pd
     import yaml
@@ -111,12 +167,43 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
 
 
 def breakable(tex: str) -> str:
-    """Allow a line break after each ``/``, ``_``, ``.`` and ``-`` of an escaped path or name (for narrow columns)."""
+    r"""Allow a line break after each ``/``, ``_``, ``.`` and ``-`` of an escaped path or name (for narrow columns).
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX text, already escaped (``_`` written as ``\_``).
+
+    Returns
+    -------
+    str
+        ``tex`` with ``\allowbreak{}`` after each of those characters.
+    """
     return re.sub(r"(/|\\_|\.|-)", lambda m: m.group(1) + r"\allowbreak{}", tex)
 
 
 def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[str]:
-    """Every problem of a finished LaTeX run that a reader would see, one message each."""
+    """Every problem of a finished LaTeX run that a reader would see, one message each.
+
+    Counted are undefined references and citations, multiply defined labels,
+    glyphs missing from a font, undefined font shapes, floats taller than the
+    page, overfull boxes wider than ``overfull_limit_pt`` (with the file TeX was
+    reading) and, if nothing else explains it, LaTeX's closing warning about
+    undefined references or changed labels. Log lines wrapped at 79 characters
+    are joined first.
+
+    Parameters
+    ----------
+    log : Path
+        The ``.log`` file of the final LaTeX run.
+    overfull_limit_pt : float, default ``OVERFULL_LIMIT_PT``
+        The widest overfull box tolerated, in points.
+
+    Returns
+    -------
+    list of str
+        One message per problem; empty when the log is clean.
+    """
     text = log.read_text(encoding="utf-8", errors="replace")
     # TeX wraps log lines at 79 characters; join them so that a message is matched whole
     joined = re.sub(r"(?m)^(.{79})\n", r"\1", text)
@@ -140,7 +227,25 @@ def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[s
 
 
 def explain_failure(log: Path, console: Path | None = None, limit: int = 30) -> str:
-    """The lines of a failed LaTeX run that explain it: each error with the two lines after it."""
+    """The lines of a failed LaTeX run that explain it: each error with the two lines after it.
+
+    Errors are lines starting with ``!`` or in ``file:line:`` form. Without any,
+    the last ``limit`` lines of ``console`` (when given and present), else of the log, are shown.
+
+    Parameters
+    ----------
+    log : Path
+        The ``.log`` file; may be missing.
+    console : Path, optional
+        The captured terminal output of the run.
+    limit : int, default 30
+        The most lines returned.
+
+    Returns
+    -------
+    str
+        The lines, joined by newlines.
+    """
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
     keep: list[str] = []
     for k, line in enumerate(lines):
@@ -154,6 +259,19 @@ def explain_failure(log: Path, console: Path | None = None, limit: int = 30) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.build.paper provenance OUT | check-log LOG | parameters RESOLVED OUT | explain-failure LOG [CONSOLE]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success; 1 when ``check-log`` finds problems (each printed
+        to standard error) and always for ``explain-failure``; 2 on a usage error.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure"}:
         print("usage: python -m analysis.build.paper provenance OUT | check-log LOG | parameters RESOLVED OUT"

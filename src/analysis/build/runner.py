@@ -38,7 +38,24 @@ VOLATILE_KEYS = ("start_time", "end_time", "duration", "exception")
 
 
 def declared_parameters(notebook: str | Path) -> dict[str, str]:
-    """Names assigned in the cell tagged ``parameters`` → the source of their default."""
+    """Names assigned in the cell tagged ``parameters`` → the source of their default.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    dict of str to str
+        Each name assigned (plainly or with an annotation) in the parameters cell,
+        mapped to the source text of its value (empty for a bare annotation).
+
+    Raises
+    ------
+    ValueError
+        If the notebook does not have exactly one code cell tagged ``parameters``.
+    """
     nb = nbformat.read(str(notebook), as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
     if len(cells) != 1:
@@ -54,7 +71,20 @@ def declared_parameters(notebook: str | Path) -> dict[str, str]:
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove timestamps and durations that papermill and nbclient record."""
+    """Remove timestamps and durations that papermill and nbclient record.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook; modified in place.
+
+    Returns
+    -------
+    NotebookNode
+        ``nb``, without the :data:`VOLATILE_KEYS` and input/output paths in its
+        papermill metadata and without each cell's papermill timings and
+        ``execution`` metadata.
+    """
     meta = nb.metadata.get("papermill", {})
     for key in VOLATILE_KEYS:
         meta.pop(key, None)
@@ -92,7 +122,20 @@ NOISE = ("Kernel is running over TCP without encryption", "Location 'file://")
 
 
 def explain(stderr_text: str, limit: int = 40) -> str:
-    """The lines of captured stderr worth showing a user, without known noise, last ``limit`` lines."""
+    """The lines of captured stderr worth showing a user, without known noise, last ``limit`` lines.
+
+    Parameters
+    ----------
+    stderr_text : str
+        What the run wrote to standard error.
+    limit : int, default 40
+        The most lines to keep (the last ones).
+
+    Returns
+    -------
+    str
+        The non-blank lines that contain none of the :data:`NOISE` messages, joined by newlines.
+    """
     lines = [ln for ln in stderr_text.splitlines() if ln.strip() and not any(n in ln for n in NOISE)]
     return "\n".join(lines[-limit:])
 
@@ -102,6 +145,17 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 
     The exporter's defaults load MathJax and require.js from a public CDN,
     which many readers cannot reach; the page then shows raw TeX.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    str
+        The HTML page, with :data:`analysis.build.site.MATHJAX_CONFIG` inserted before
+        the exporter's MathJax configuration.
     """
     from nbconvert import HTMLExporter
 
@@ -116,6 +170,39 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 
 def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = paths.EXECUTED,
         html: bool = True) -> Path:
+    """Execute one notebook with papermill into ``out_dir``, check its declaration and record its provenance.
+
+    The notebook gets exactly the parameters its ``parameters`` cell declares,
+    taken from ``params_file``. It runs into a temporary file with
+    ``JCOUNTY_STAGE`` set (so the writers refuse undeclared files); afterwards
+    :func:`analysis.build.stages.check_run` must find no problem, the provenance
+    record goes to ``build/provenance/<stage>.json``, volatile metadata are
+    stripped, and the HTML page and the MathJax copy are written beside it. A
+    failed run leaves ``<name>.failed.ipynb`` and never a current-looking copy.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook under ``notebooks/``; its stem must name a stage of ``stages.toml``.
+    params_file : str or Path
+        The resolved parameters (YAML).
+    out_dir : str or Path, default ``paths.EXECUTED``
+        Where the executed copy goes.
+    html : bool, default True
+        Whether to render the HTML page.
+
+    Returns
+    -------
+    Path
+        The executed notebook, ``out_dir/<name>.ipynb``.
+
+    Raises
+    ------
+    SystemExit
+        With a message when the parameters file lacks a declared parameter, the
+        notebook has no stage, a cell fails (the message names the cell and the
+        error, with the kernel's stderr) or the stage broke its declaration.
+    """
     import papermill as pm
 
     notebook, out_dir = Path(notebook), Path(out_dir)
@@ -187,6 +274,19 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.build.runner NOTEBOOK [--params FILE] [--out DIR] [--no-html]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 after printing one line with the notebook, its run time and the executed
+        copy; failures exit through :func:`run`'s ``SystemExit``.
+    """
     ap = argparse.ArgumentParser(prog="python -m analysis.build.runner", description=__doc__.splitlines()[0])
     ap.add_argument("notebook")
     ap.add_argument("--params", default=str(paths.BUILD / "params.yaml"))

@@ -36,7 +36,18 @@ MathJax.Hub.Config({"HTML-CSS": {availableFonts: ["STIX-Web"], preferredFont: "S
 
 
 def mathjax_source() -> Path:
-    """The folder holding ``MathJax.js`` in the installed ``jupyter_server_mathjax`` package."""
+    """The folder holding ``MathJax.js`` in the installed ``jupyter_server_mathjax`` package.
+
+    Returns
+    -------
+    Path
+        The package's ``static`` folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder holds no ``MathJax.js`` (a broken environment).
+    """
     import jupyter_server_mathjax
 
     folder = Path(jupyter_server_mathjax.__file__).parent / "static"
@@ -46,7 +57,26 @@ def mathjax_source() -> Path:
 
 
 def install_mathjax(site_dir: str | Path) -> Path:
-    """Copy MathJax into ``site_dir/mathjax`` unless the same copy is there already."""
+    """Copy MathJax into ``site_dir/mathjax`` unless the same copy is there already.
+
+    A ``.source`` stamp (source folder and size of ``MathJax.js``) tells whether the
+    copy is current; otherwise the folder is replaced.
+
+    Parameters
+    ----------
+    site_dir : str or Path
+        The folder of the HTML pages.
+
+    Returns
+    -------
+    Path
+        ``site_dir/mathjax``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the installed package holds no MathJax (see :func:`mathjax_source`).
+    """
     src, dest = mathjax_source(), Path(site_dir) / "mathjax"
     stamp = dest / ".source"
     version = f"{src} {(src / 'MathJax.js').stat().st_size}"
@@ -58,7 +88,23 @@ def install_mathjax(site_dir: str | Path) -> Path:
 
 
 def notebook_summary(notebook: str | Path) -> tuple[str, str]:
-    """(title, one-line summary) from a notebook's first markdown cell: its heading and first sentence."""
+    """(title, one-line summary) from a notebook's first markdown cell: its heading and first sentence.
+
+    A bold lead-in (``**What this notebook does.**``) and markdown marks are
+    dropped, a leading "It " becomes "This notebook ", and "i.e.", "e.g." and
+    "cf." do not end the sentence.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    tuple of str
+        The first heading (the file's stem if there is none) and the first
+        sentence of the first paragraph that is not a heading (empty if none).
+    """
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     first = next((c for c in nb["cells"] if c["cell_type"] == "markdown"), None)
     text = "".join(first["source"]) if first else ""
@@ -74,7 +120,22 @@ def notebook_summary(notebook: str | Path) -> tuple[str, str]:
 
 
 def index_page(entries: list[tuple[str, str, str]], pdf_name: str | None, simulated: bool) -> str:
-    """HTML of the index: ``entries`` are (page file, title, summary)."""
+    """HTML of the index: ``entries`` are (page file, title, summary).
+
+    Parameters
+    ----------
+    entries : list of tuple of str
+        One (page file, title, summary) per executed notebook, in reading order.
+    pdf_name : str or None
+        The paper's file name beside the index, or None for no link.
+    simulated : bool
+        Whether to show the banner saying the pages run on simulated data.
+
+    Returns
+    -------
+    str
+        A complete HTML page; every value is HTML-escaped and nothing is loaded from the network.
+    """
     rows = "\n".join(f'<li><a href="{html.escape(page)}">{html.escape(title)}</a><br>'
                      f'<span class="summary">{html.escape(summary)}</span></li>' for page, title, summary in entries)
     banner = ('<p class="sim">Every page here runs on <b>simulated stand-in data</b> (模拟数据); '
@@ -103,7 +164,27 @@ with every output; read them in order. Nothing on these pages is loaded from the
 
 def write_index(site_dir: str | Path, pdf: str | Path | None, notebooks_dir: str | Path = paths.NOTEBOOKS,
                 simulated: bool = True) -> Path:
-    """Write ``site_dir/index.html`` for every executed page there; copy ``pdf`` beside it."""
+    """Write ``site_dir/index.html`` for every executed page there; copy ``pdf`` beside it.
+
+    Notebooks are listed in file-name order, only those whose page exists; the
+    MathJax copy is installed as well.
+
+    Parameters
+    ----------
+    site_dir : str or Path
+        The folder of the executed pages.
+    pdf : str or Path or None
+        The built paper; copied into ``site_dir`` and linked when it exists.
+    notebooks_dir : str or Path, default ``paths.NOTEBOOKS``
+        Where the source notebooks (for titles and summaries) live.
+    simulated : bool, default True
+        Whether to show the simulated-data banner.
+
+    Returns
+    -------
+    Path
+        ``site_dir/index.html``.
+    """
     site_dir = Path(site_dir)
     entries = []
     for nb in sorted(Path(notebooks_dir).glob("*.ipynb")):
@@ -122,6 +203,21 @@ def write_index(site_dir: str | Path, pdf: str | Path | None, notebooks_dir: str
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.build.site index SITE_DIR PDF``.
+
+    The simulated-data banner follows the survey's data status
+    (:func:`analysis.build.status.read_status`).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 after writing the index, 2 on a usage error.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 3 or argv[0] != "index":
         print("usage: python -m analysis.build.site index SITE_DIR PDF", file=sys.stderr)

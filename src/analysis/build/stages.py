@@ -81,7 +81,25 @@ class Stage:
 
 
 def load(path: str | Path = STAGES_FILE) -> dict[str, Stage]:
-    """Read and check ``stages.toml``: name → :class:`Stage`, in file order."""
+    """Read and check ``stages.toml``: name → :class:`Stage`, in file order.
+
+    Parameters
+    ----------
+    path : str or Path, default ``STAGES_FILE``
+        The stage declarations (``stages.toml`` at the top of the repository).
+
+    Returns
+    -------
+    dict of str to Stage
+        Every declared stage, keyed by name, in the order of the file.
+
+    Raises
+    ------
+    StageError
+        If the file cannot be read or parsed, a stage has an unknown key or
+        input/output kind, no notebook, a name other than its notebook's stem, or
+        an output that another stage already declares, or no stage is declared.
+    """
     path = Path(path)
     try:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -118,13 +136,39 @@ def load(path: str | Path = STAGES_FILE) -> dict[str, Stage]:
 
 
 def all_outputs(stages: dict[str, Stage] | None = None) -> dict[str, str]:
-    """Output file → the stage that declares it."""
+    """Output file → the stage that declares it.
+
+    Parameters
+    ----------
+    stages : dict of str to Stage, optional
+        The stages; read with :func:`load` when not given.
+
+    Returns
+    -------
+    dict of str to str
+        Repository-relative output path → stage name, the executed notebooks included.
+    """
     stages = load() if stages is None else stages
     return {f: s.name for s in stages.values() for f in s.output_files()}
 
 
 def input_files(stage: Stage, params: dict) -> list[str]:
-    """The files a stage reads, with parameter values and globs resolved (for provenance)."""
+    """The files a stage reads, with parameter values and globs resolved (for provenance).
+
+    Parameters
+    ----------
+    stage : Stage
+        The stage.
+    params : dict
+        The resolved parameters; a file parameter's value is a path, a glob's
+        parameter names the folder the pattern is matched in.
+
+    Returns
+    -------
+    list of str
+        Paths of the file parameters that are set, then each glob's matches
+        (sorted), then the stage's fixed ``files``.
+    """
     files = [str(params[p]) for p in stage.params if params.get(p)]
     for p, pattern in stage.globs.items():
         files += sorted(glob.glob(os.path.join(str(params.get(p, "")), pattern)))
@@ -133,7 +177,24 @@ def input_files(stage: Stage, params: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- the Makefile's rules
 def makefile_rules(stages: dict[str, Stage], params: dict) -> str:
-    """The notebook rules of the Makefile (included as ``build/stages.mk``)."""
+    """The notebook rules of the Makefile (included as ``build/stages.mk``).
+
+    Each stage gets a grouped-target rule (``&:``) whose outputs are its declared
+    files and whose prerequisites are its notebook, its input files and globs, its
+    declaration stamp and its parameter file.
+
+    Parameters
+    ----------
+    stages : dict of str to Stage
+        The stages, as from :func:`load`.
+    params : dict
+        The resolved parameters, for the input file names.
+
+    Returns
+    -------
+    str
+        The text of ``build/stages.mk``.
+    """
     lines = ["# Generated from stages.toml by `python -m analysis.build.stages makefile`. Do not edit.", ""]
     for s in stages.values():
         var = f"OUT_{s.name}"
@@ -156,6 +217,16 @@ def declaration_stamp(name: str) -> str:
 
     A stage's rule depends on it rather than on stages.toml, so that adding or
     editing one stage reruns that stage alone.
+
+    Parameters
+    ----------
+    name : str
+        The stage's name.
+
+    Returns
+    -------
+    str
+        The repository-relative path ``build/stages/<name>.json``.
     """
     return f"build/stages/{name}.json"
 
@@ -165,11 +236,41 @@ def stage_params_file(name: str) -> str:
 
     A stage's rule depends on it rather than on the whole resolved parameter
     file, so that ``make all SEED=7`` reruns only the notebooks that read ``seed``.
+
+    Parameters
+    ----------
+    name : str
+        The stage's name.
+
+    Returns
+    -------
+    str
+        The repository-relative path ``build/params/<name>.yaml``.
     """
     return f"build/params/{name}.yaml"
 
 
 def write_stage_params(stages: dict[str, Stage], params: dict, root: Path = paths.ROOT) -> None:
+    """Write each stage's parameter file (:func:`stage_params_file`) where its content changed.
+
+    A stage's parameters are those its notebook declares in its ``parameters``
+    cell (:func:`analysis.build.runner.declared_parameters`).
+
+    Parameters
+    ----------
+    stages : dict of str to Stage
+        The stages.
+    params : dict
+        The resolved parameters of the whole build.
+    root : Path, default ``paths.ROOT``
+        The repository root.
+
+    Returns
+    -------
+    None
+        Files whose text is already current are left untouched, so their
+        modification times do not trigger make.
+    """
     import yaml
 
     from analysis.build.runner import declared_parameters
@@ -184,6 +285,21 @@ def write_stage_params(stages: dict[str, Stage], params: dict, root: Path = path
 
 
 def write_declaration_stamps(stages: dict[str, Stage], root: Path = paths.ROOT) -> None:
+    """Write each stage's declaration stamp (:func:`declaration_stamp`) where its content changed.
+
+    Parameters
+    ----------
+    stages : dict of str to Stage
+        The stages.
+    root : Path, default ``paths.ROOT``
+        The repository root.
+
+    Returns
+    -------
+    None
+        Each stamp holds the stage's declaration as sorted JSON; stamps already
+        current are left untouched.
+    """
     for s in stages.values():
         text = json.dumps({"notebook": s.notebook, "params": s.params, "globs": s.globs, "files": s.files,
                            "outputs": s.outputs}, indent=1, sort_keys=True) + "\n"
@@ -195,7 +311,18 @@ def write_declaration_stamps(stages: dict[str, Stage], root: Path = paths.ROOT) 
 
 # --------------------------------------------------------------------------- the README's exhibits
 def readme_table(stages: dict[str, Stage] | None = None) -> str:
-    """The README's table: each notebook with its figures, tables and values."""
+    """The README's table: each notebook with its figures, tables and values.
+
+    Parameters
+    ----------
+    stages : dict of str to Stage, optional
+        The stages; read with :func:`load` when not given.
+
+    Returns
+    -------
+    str
+        A Markdown table, one row per stage plus one for the paper build.
+    """
     stages = load() if stages is None else stages
     rows = ["| notebook | figures (`figures/*.pdf`, `*.png`) | tables (`paper/generated/tab_*.tex`, data in "
             "`results/*.csv`) | numbers (`paper/generated/values_*.tex`, `results/*.json`) | other files |",
@@ -211,7 +338,25 @@ def readme_table(stages: dict[str, Stage] | None = None) -> str:
 
 
 def update_readme(readme: Path, table: str) -> str:
-    """``readme``'s text with the block between the markers replaced by ``table``."""
+    """``readme``'s text with the block between the markers replaced by ``table``.
+
+    Parameters
+    ----------
+    readme : Path
+        The README file; it is read, not written.
+    table : str
+        The new block, as from :func:`readme_table`.
+
+    Returns
+    -------
+    str
+        The README's new text.
+
+    Raises
+    ------
+    StageError
+        If either marker line (:data:`README_BEGIN`, :data:`README_END`) is missing.
+    """
     text = readme.read_text(encoding="utf-8")
     if README_BEGIN not in text or README_END not in text:
         raise StageError(f"{readme}: the exhibit markers are missing")
@@ -222,7 +367,24 @@ def update_readme(readme: Path, table: str) -> str:
 
 # --------------------------------------------------------------------------- checks while and after a stage runs
 def allowed(path: str | Path) -> None:
-    """Inside a running stage (``JCOUNTY_STAGE`` set), refuse to write a file the stage does not declare."""
+    """Inside a running stage (``JCOUNTY_STAGE`` set), refuse to write a file the stage does not declare.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file about to be written.
+
+    Returns
+    -------
+    None
+        Returns silently when no stage is running or the stage declares ``path``.
+
+    Raises
+    ------
+    StageError
+        If the running stage does not declare ``path``, or ``JCOUNTY_STAGE`` names
+        no stage of ``stages.toml``.
+    """
     name = os.environ.get(STAGE_ENV)
     if not name:
         return
@@ -251,7 +413,19 @@ def _snapshot(root: Path) -> dict[str, float]:
 
 
 def snapshot(root: Path = paths.ROOT) -> dict[str, float]:
-    """Modification times of every file in the output folders (taken before a stage runs)."""
+    """Modification times of every file in the output folders (taken before a stage runs).
+
+    Parameters
+    ----------
+    root : Path, default ``paths.ROOT``
+        The repository root.
+
+    Returns
+    -------
+    dict of str to float
+        Repository-relative path → modification time, for every file under
+        :data:`OUTPUT_FOLDERS`.
+    """
     return _snapshot(root)
 
 
@@ -261,6 +435,22 @@ def check_run(stage: Stage, before: dict[str, float], root: Path = paths.ROOT,
 
     Files that another stage declares are not counted (under ``make -j`` two
     stages run at once); the executed notebook is written by the runner later.
+
+    Parameters
+    ----------
+    stage : Stage
+        The stage that ran.
+    before : dict of str to float
+        The :func:`snapshot` taken before it ran.
+    root : Path, default ``paths.ROOT``
+        The repository root.
+    stages : dict of str to Stage, optional
+        All stages; read with :func:`load` when not given.
+
+    Returns
+    -------
+    list of str
+        One message per problem; empty when the stage kept its declaration.
     """
     stages = load() if stages is None else stages
     declared_anywhere = set(all_outputs(stages)) | NOT_STAGE_OUTPUTS
@@ -273,7 +463,23 @@ def check_run(stage: Stage, before: dict[str, float], root: Path = paths.ROOT,
 
 
 def provenance_record(stage: Stage, params: dict, root: Path = paths.ROOT) -> dict:
-    """What a stage ran on and made: its parameters, inputs and outputs with their SHA-256."""
+    """What a stage ran on and made: its parameters, inputs and outputs with their SHA-256.
+
+    Parameters
+    ----------
+    stage : Stage
+        The stage that ran.
+    params : dict
+        The parameters it ran with.
+    root : Path, default ``paths.ROOT``
+        The repository root.
+
+    Returns
+    -------
+    dict
+        Keys ``stage``, ``notebook``, ``parameters``, ``inputs`` and ``outputs``;
+        the last two map each file to its SHA-256, or None when it does not exist.
+    """
     from analysis.core.provenance import sha256
 
     def files(names):
@@ -284,6 +490,23 @@ def provenance_record(stage: Stage, params: dict, root: Path = paths.ROOT) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.build.stages makefile OUT PARAMS`` or ``readme [--check]``.
+
+    ``makefile`` writes the declaration stamps, the per-stage parameter files and
+    the Makefile rules to ``OUT`` (each only where changed); ``readme`` rewrites the
+    README's table of exhibits, or with ``--check`` only compares it.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 when ``readme --check`` finds the README out of
+        date, 2 on a :class:`StageError` (the message goes to standard error).
+    """
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m analysis.build.stages", description="The build's stage declarations.")

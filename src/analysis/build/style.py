@@ -32,6 +32,11 @@ def cjk_font_available() -> str | None:
     matplotlib caches the font list; fonts installed after the cache was made
     (``make`` installs Noto CJK with the TeX toolchain) are found by rebuilding
     it once.
+
+    Returns
+    -------
+    str or None
+        The first of :data:`CJK_FONTS` that matplotlib knows, or None.
     """
     names = {f.name for f in font_manager.fontManager.ttflist}
     found = next((f for f in CJK_FONTS if f in names), None)
@@ -44,7 +49,21 @@ def cjk_font_available() -> str | None:
 
 
 def apply() -> None:
-    """Set the compendium's matplotlib style (call once per notebook)."""
+    """Set the compendium's matplotlib style (call once per notebook).
+
+    Returns
+    -------
+    None
+        Updates ``matplotlib.rcParams``: a CJK font (when installed) before DejaVu
+        Sans, small font sizes, the colour cycle :data:`PALETTE`, no top and right
+        spines, 200 dpi tight saves and TrueType fonts embedded in PDFs.
+
+    References
+    ----------
+    .. [1] Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make
+       figures and presentations that are friendly to colorblind people.
+       https://jfly.uni-koeln.de/color/
+    """
     cjk = cjk_font_available()
     family = ([cjk] if cjk else []) + ["DejaVu Sans"]
     matplotlib.rcParams.update({
@@ -69,14 +88,49 @@ def apply() -> None:
 
 
 def stamp_simulated(fig: plt.Figure, simulated: bool = True) -> None:
-    """Write the data-honesty stamp into the figure's top-right corner."""
+    """Write the data-honesty stamp into the figure's top-right corner.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure; modified in place.
+    simulated : bool, default True
+        Whether to stamp it; False leaves the figure unchanged.
+
+    Returns
+    -------
+    None
+        Adds :data:`SIMULATED_STAMP` as figure text when ``simulated``.
+    """
     if simulated:
         fig.text(0.995, 0.995, SIMULATED_STAMP, ha="right", va="top", fontsize=7,
                  color="#B2182B", alpha=0.9, fontweight="bold")
 
 
 def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
-    """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path."""
+    """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path.
+
+    The PDF carries no creation date, so a re-run gives the same bytes.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    path : str or Path
+        The file name; any suffix is replaced by ``.pdf`` and ``.png``.
+    simulated : bool, default True
+        Whether to stamp the figure as made from simulated data.
+
+    Returns
+    -------
+    Written
+        The path of the PDF.
+
+    Raises
+    ------
+    StageError
+        If a running stage does not declare the PDF or the PNG.
+    """
     from analysis.build import stages
 
     path = Path(path).with_suffix("")
@@ -97,6 +151,22 @@ def show(fig: plt.Figure, name: str, folder: str | Path, simulated: bool = True)
 
     Showing the saved file, not the live figure, means the notebook shows
     exactly what the paper gets, stamp included.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure; closed afterwards.
+    name : str
+        The file name without suffix.
+    folder : str or Path
+        The folder, e.g. ``paths.FIGURES``.
+    simulated : bool, default True
+        Whether to stamp the figure as made from simulated data.
+
+    Returns
+    -------
+    Written
+        The path of the PDF.
     """
     from IPython.display import Image, display
 

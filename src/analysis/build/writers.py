@@ -10,7 +10,7 @@ Three kinds of output, each written at the edge of a notebook:
 * provenance → every generated file names the notebook that wrote it.
 
 Macro names may only contain letters in LaTeX, so :func:`macro_name` turns
-``alpha_PA`` into ``\\alphaPA`` and digits into words (``OUT1`` → ``OUTone``).
+``alpha_PA`` into ``\\alphaPA`` and digits into words (``OUT1`` → ``OUTOne``).
 """
 
 from __future__ import annotations
@@ -47,15 +47,38 @@ def _jsonable(value: Any) -> Any:
 
 def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, results_dir: Path,
                  source: str, digits: Mapping[str, int] | None = None, default_digits: int = 2) -> Path:
-    """Write ``values`` as LaTeX macros and as JSON.
+    r"""Write ``values`` as LaTeX macros and as JSON.
 
     Parameters
     ----------
-    values : mapping of key → number or string. Strings are written as they are
-        (escaped); numbers are formatted with ``digits[key]`` decimals (default
-        ``default_digits``). Keys become macro names via :func:`macro_name`.
-    stage : name of the stage, e.g. ``"cleaning"``; gives ``values_cleaning.tex``.
-    source : the notebook that computed the values, recorded in both files.
+    values : mapping of str to number or str
+        Strings are written as they are (escaped); numbers are formatted with
+        ``digits[key]`` decimals (default ``default_digits``). Keys become macro
+        names via :func:`macro_name`.
+    stage : str
+        Name of the stage, e.g. ``"cleaning"``; gives ``values_cleaning.tex`` and ``cleaning.json``.
+    generated_dir : Path
+        Folder of the ``.tex`` file (``paper/generated``); created if needed.
+    results_dir : Path
+        Folder of the ``.json`` file with the unrounded values (``results``); created if needed.
+    source : str
+        The notebook that computed the values, recorded in both files.
+    digits : mapping of str to int, optional
+        Decimal places per key.
+    default_digits : int, default 2
+        Decimal places for keys not in ``digits``.
+
+    Returns
+    -------
+    Written
+        The path of the ``.tex`` file, one ``\newcommand`` per value.
+
+    Raises
+    ------
+    ValueError
+        If two keys give the same macro name (or a key gives none, see :func:`macro_name`).
+    StageError
+        If a running stage does not declare one of the two files.
     """
     digits = dict(digits or {})
     generated_dir.mkdir(parents=True, exist_ok=True)
@@ -96,6 +119,31 @@ def write_table(table: pd.DataFrame, name: str, *, generated_dir: Path, results_
     ``formatters`` maps a column to a function value → str (LaTeX allowed).
     The note always states the data source; with ``simulated`` it says that
     the numbers come from simulated stand-in data, not from the study.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as printed.
+    name : str
+        The table's name: file ``tab_<name>.tex``, CSV ``<name>.csv``, default label ``tab:<name>``.
+    generated_dir : Path
+        Folder of the ``.tex`` file; created if needed.
+    results_dir : Path or None
+        Folder of the CSV; None writes no CSV.
+    caption, label, source, simulated, column_format, formatters, note, escape, font_size
+        As for :func:`analysis.exhibits.format.table_tex`.
+    raw : DataFrame, optional
+        The unrounded data for the CSV; default ``table``.
+
+    Returns
+    -------
+    Written
+        The path of the ``.tex`` file.
+
+    Raises
+    ------
+    StageError
+        If a running stage does not declare the ``.tex`` or CSV file.
     """
     tex = table_tex(table, name, caption=caption, label=label, source=source, simulated=simulated,
                     column_format=column_format, formatters=formatters, note=note, escape=escape,
@@ -116,6 +164,25 @@ def write_csv(frame: pd.DataFrame, path: Path, **options: Any) -> Path:
     """Write ``frame`` as CSV at ``path`` (a file the running stage declares), LF line ends, no index.
 
     ``options`` go to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The data.
+    path : Path
+        The file; parent folders are created.
+    **options
+        Further keyword arguments of :meth:`pandas.DataFrame.to_csv`.
+
+    Returns
+    -------
+    Written
+        ``path``.
+
+    Raises
+    ------
+    StageError
+        If a running stage does not declare ``path``.
     """
     stages.allowed(path)
     path.parent.mkdir(parents=True, exist_ok=True)

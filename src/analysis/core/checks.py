@@ -21,24 +21,92 @@ MISSING = ("pairwise", "listwise")
 
 
 def check_choice(value: Any, name: str, options: Sequence[Any]) -> Any:
-    """``value`` if it is one of ``options``, else ``ValueError`` naming ``name`` and the options."""
+    """Return ``value`` if it is one of ``options``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        The argument's name, used in the error message.
+    options : sequence
+        The allowed values.
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not in ``options``; the message names ``name`` and lists the options.
+    """
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
     return value
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` if it is ``'en'`` or ``'zh'``."""
+    """Return ``lang`` if it is ``'en'`` or ``'zh'``.
+
+    Parameters
+    ----------
+    lang : str
+        Language of labels, figures and tables (one of :data:`LANGS`).
+
+    Returns
+    -------
+    str
+        ``lang`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not one of :data:`LANGS`.
+    """
     return check_choice(lang, "lang", LANGS)
 
 
 def check_missing(missing: str) -> str:
-    """``missing`` if it is ``'pairwise'`` or ``'listwise'``."""
+    """Return ``missing`` if it is ``'pairwise'`` or ``'listwise'``.
+
+    Parameters
+    ----------
+    missing : str
+        How missing answers are handled (one of :data:`MISSING`).
+
+    Returns
+    -------
+    str
+        ``missing`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``missing`` is not one of :data:`MISSING`.
+    """
     return check_choice(missing, "missing", MISSING)
 
 
 def check_conf_level(conf_level: float) -> float:
-    """``conf_level`` as float if it lies strictly between 0 and 1 (e.g. 0.95)."""
+    """Return ``conf_level`` as float if it lies strictly between 0 and 1 (e.g. 0.95).
+
+    Parameters
+    ----------
+    conf_level : float
+        Confidence level of an interval.
+
+    Returns
+    -------
+    float
+        ``conf_level`` as a Python float.
+
+    Raises
+    ------
+    ValueError
+        If ``conf_level`` is not a number (booleans are refused) or not in the open interval (0, 1).
+    """
     if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float, np.floating)) \
             or not 0 < float(conf_level) < 1:
         raise ValueError(f"conf_level must be a number between 0 and 1 (e.g. 0.95); got {conf_level!r}")
@@ -46,14 +114,52 @@ def check_conf_level(conf_level: float) -> float:
 
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    """``value`` as int if it is a whole number ≥ ``minimum`` (``n_boot``, ``n_iter``, ``n_factors``)."""
+    """Return ``value`` as int if it is a whole number ≥ ``minimum`` (``n_boot``, ``n_iter``, ``n_factors``).
+
+    Parameters
+    ----------
+    value : int
+        The value to check; booleans and floats are refused.
+    name : str
+        The argument's name, used in the error message.
+    minimum : int, default 1
+        The smallest allowed value.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not an integer or is smaller than ``minimum``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be a whole number ≥ {minimum}; got {value!r}")
     return int(value)
 
 
 def check_frame(df: Any, name: str) -> pd.DataFrame:
-    """``df`` if it is a DataFrame without duplicated column names."""
+    """Return ``df`` if it is a DataFrame without duplicated column names.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The object to check.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``df`` is not a DataFrame or has duplicated column names (which are listed).
+    """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
     if df.columns.duplicated().any():
@@ -62,7 +168,27 @@ def check_frame(df: Any, name: str) -> pd.DataFrame:
 
 
 def require_columns(df: Any, columns: Iterable[str], name: str) -> pd.DataFrame:
-    """``df`` if it is a DataFrame holding every one of ``columns``."""
+    """Return ``df`` if it is a DataFrame holding every one of ``columns``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The object to check.
+    columns : iterable of str
+        The column names that must be present.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``df`` is not a DataFrame or lacks any of ``columns`` (which are listed).
+    """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
@@ -72,7 +198,27 @@ def require_columns(df: Any, columns: Iterable[str], name: str) -> pd.DataFrame:
 
 
 def check_numeric(df: pd.DataFrame, columns: Iterable[str], name: str) -> pd.DataFrame:
-    """``df`` if ``columns`` are numeric (not boolean) and finite where present."""
+    """Return ``df`` if ``columns`` are numeric (not boolean) and finite where present.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The frame holding ``columns``.
+    columns : iterable of str
+        The columns to check; missing values (NaN) are allowed.
+    name : str
+        The frame's name, used in the error message.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If a column is not numeric, is boolean, or contains an infinite value.
+    """
     for col in columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -131,7 +277,29 @@ def item_frame(data: Any, *, min_items: int = 1, min_rows: int = 2, what: str = 
 
 
 def check_constructs(data: Any, constructs: Mapping[str, Sequence[str]], min_items: int = 2) -> None:
-    """Check a model ``{construct: [item, ...]}`` against the columns of ``data``."""
+    """Check a model ``{construct: [item, ...]}`` against the columns of ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The answers, one column per item.
+    constructs : mapping of str to sequence of str
+        Each construct's item columns.
+    min_items : int, default 2
+        The fewest items a construct must have.
+
+    Returns
+    -------
+    None
+        The check passes silently.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a DataFrame, ``constructs`` is not a non-empty mapping, or a
+        construct's items are not a list of names, are fewer than ``min_items``,
+        repeat an item, or name a column missing from ``data``.
+    """
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if not isinstance(constructs, Mapping) or not constructs:

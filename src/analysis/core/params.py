@@ -28,10 +28,28 @@ MAKE_ONLY = {"OUT", "PYTHON", "PYTHON_BOOT", "UV_VERSION", "V", "VERBOSE", "J", 
 
 
 class ParameterError(ValueError):
+    """A parameter file or override that cannot be used: an unknown key or a value of the wrong type."""
     pass
 
 
 def load(path: str | Path = paths.PARAMS_FILE) -> dict[str, Any]:
+    """Read the parameter file as a mapping of parameter names to values.
+
+    Parameters
+    ----------
+    path : str or Path, default ``paths.PARAMS_FILE``
+        The YAML file (``params.yaml`` at the top of the repository).
+
+    Returns
+    -------
+    dict
+        Parameter name to value; empty when the file is empty.
+
+    Raises
+    ------
+    ParameterError
+        If the file does not hold a mapping.
+    """
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
@@ -68,7 +86,29 @@ def _coerce(key: str, text: str, default: Any) -> Any:
 
 
 def resolve(base: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
-    """Apply ``KEY=value`` overrides (keys in any case) to ``base``; unknown keys are an error."""
+    """Apply ``KEY=value`` overrides (keys in any case) to ``base``; unknown keys are an error.
+
+    Keys that are make's own variables (:data:`MAKE_ONLY`) are ignored. Each value
+    is parsed as YAML and must keep the type of its default; a mapping default
+    (a group of thresholds) takes a partial mapping and keeps the other keys.
+
+    Parameters
+    ----------
+    base : dict
+        The default parameters, as returned by :func:`load`.
+    overrides : dict of str to str
+        Raw ``KEY: text`` pairs from the command line.
+
+    Returns
+    -------
+    dict
+        A new mapping: ``base`` with the overrides applied.
+
+    Raises
+    ------
+    ParameterError
+        If a key is not in ``base`` or a value does not match its default's type.
+    """
     out = dict(base)
     for key, text in overrides.items():
         if key.upper() in MAKE_ONLY:
@@ -82,6 +122,23 @@ def resolve(base: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
 
 
 def write_if_changed(params: dict[str, Any], path: str | Path) -> bool:
+    """Write ``params`` as YAML to ``path`` unless the file already holds exactly that text.
+
+    Leaving an unchanged file untouched keeps its modification time, so make
+    reruns only the notebooks whose parameters changed.
+
+    Parameters
+    ----------
+    params : dict
+        The resolved parameters.
+    path : str or Path
+        The file to write; parent folders are created.
+
+    Returns
+    -------
+    bool
+        True when the file was written, False when it was already up to date.
+    """
     path = Path(path)
     text = yaml.safe_dump(params, sort_keys=True, allow_unicode=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -92,6 +149,19 @@ def write_if_changed(params: dict[str, Any], path: str | Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.core.params resolve OUT [KEY=VALUE ...]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on a usage error or an invalid parameter
+        (the message goes to standard error).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) < 2 or argv[0] != "resolve":
         print("usage: python -m analysis.core.params resolve OUT [KEY=VALUE ...]", file=sys.stderr)

@@ -55,6 +55,16 @@ def relative(path: str | Path) -> str:
 
     Everything printed by notebooks and command-line tools goes through this,
     so no output carries the absolute path of the build machine.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any path.
+
+    Returns
+    -------
+    str
+        POSIX path relative to :data:`ROOT`, or the bare file name for a path outside it.
     """
     path = Path(path)
     try:
@@ -64,6 +74,13 @@ def relative(path: str | Path) -> str:
 
 
 def ensure_output_dirs() -> None:
-    """Create the folders the pipeline writes to (never ``data/raw``)."""
+    """Create the folders the pipeline writes to (never ``data/raw``).
+
+    Returns
+    -------
+    None
+        Creates :data:`PROCESSED`, :data:`RESULTS`, :data:`FIGURES`, :data:`GENERATED`
+        and :data:`EXECUTED` if they do not exist.
+    """
     for folder in (PROCESSED, RESULTS, FIGURES, GENERATED, EXECUTED):
         folder.mkdir(parents=True, exist_ok=True)

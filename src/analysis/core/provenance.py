@@ -19,6 +19,18 @@ SIMULATED_MANIFEST = paths.RAW / "SIMULATED.sha256"
 
 
 def sha256(path: str | Path) -> str:
+    """SHA-256 digest of a file's content.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, read in 64 KiB blocks.
+
+    Returns
+    -------
+    str
+        The hexadecimal digest.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 16), b""):
@@ -27,6 +39,18 @@ def sha256(path: str | Path) -> str:
 
 
 def simulated_hashes(manifest: str | Path = SIMULATED_MANIFEST) -> set[str]:
+    """The SHA-256 digests listed in the simulator's manifest.
+
+    Parameters
+    ----------
+    manifest : str or Path, default ``SIMULATED_MANIFEST``
+        A ``sha256sum``-style file: digest first on each line.
+
+    Returns
+    -------
+    set of str
+        The digests; empty when the manifest does not exist.
+    """
     manifest = Path(manifest)
     if not manifest.exists():
         return set()
@@ -34,14 +58,39 @@ def simulated_hashes(manifest: str | Path = SIMULATED_MANIFEST) -> set[str]:
 
 
 def is_simulated(*files: str | Path, manifest: str | Path = SIMULATED_MANIFEST) -> bool:
-    """True when every given data file is one the simulator wrote."""
+    """True when every given data file is one the simulator wrote.
+
+    Parameters
+    ----------
+    *files : str or Path
+        The data files; empty or ``None`` entries are skipped.
+    manifest : str or Path, default ``SIMULATED_MANIFEST``
+        The list of digests of simulated files.
+
+    Returns
+    -------
+    bool
+        True if at least one file is given and each file's SHA-256 is in the manifest.
+    """
     known = simulated_hashes(manifest)
     files = [f for f in files if f]
     return bool(files) and all(sha256(f) in known for f in files)
 
 
 def git_commit(root: str | Path = paths.ROOT) -> str:
-    """Short hash of HEAD, with ``-dirty`` when tracked files differ from it; ``unknown`` outside git."""
+    """Short hash of HEAD, with ``-dirty`` when tracked files differ from it; ``unknown`` outside git.
+
+    Parameters
+    ----------
+    root : str or Path, default ``paths.ROOT``
+        The checkout to ask.
+
+    Returns
+    -------
+    str
+        Twelve-character commit hash, optionally suffixed ``-dirty``, or ``"unknown"``
+        when git is missing or ``root`` is not a repository.
+    """
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True,
                               check=True).stdout.strip()

@@ -311,7 +311,30 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
 
 
 def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
-    """Validate a codebook given as a dict (parsed YAML/JSON) and return it."""
+    """Validate a codebook given as a dict (parsed YAML/JSON) and return it.
+
+    The dict is checked first against the JSON schema (``codebook_schema.json``,
+    draft 2020-12), then by the semantic checks a schema cannot express (unique
+    ids, references that exist, anchors inside the scale). All problems found are
+    collected before raising.
+
+    Parameters
+    ----------
+    spec : dict
+        The codebook; mapping keys must be strings (as JSON gives them).
+    source : str, default ``"<dict>"``
+        Where the codebook came from, used in messages and kept as :attr:`Codebook.source`.
+
+    Returns
+    -------
+    Codebook
+        The validated codebook.
+
+    Raises
+    ------
+    CodebookError
+        If the schema or a semantic check fails; ``problems`` lists every problem found.
+    """
     import jsonschema
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -331,7 +354,24 @@ def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``)."""
+    """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The codebook file; ``.json`` is parsed as JSON, anything else as YAML.
+
+    Returns
+    -------
+    Codebook
+        The validated codebook, with ``source`` set to ``path``.
+
+    Raises
+    ------
+    CodebookError
+        If the file is missing, not UTF-8, not valid YAML/JSON, not a mapping, or
+        fails validation (see :func:`from_dict`).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -351,6 +391,19 @@ def load_codebook(path: str | Path) -> Codebook:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.data.codebook check FILE``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when the codebook is valid (a summary is printed), 1 when it
+        is not (every problem is printed to standard error).
+    """
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m analysis.data.codebook", description="Validate a codebook.")

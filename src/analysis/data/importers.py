@@ -67,7 +67,19 @@ class DataImportError(ValueError):
 
 
 def normalise_text(text) -> str:
-    """Compare option and item wording robustly: NFKC (full-width → half-width), no spaces, no trailing 。."""
+    """Compare option and item wording robustly: NFKC (full-width → half-width), no spaces, no trailing 。.
+
+    Parameters
+    ----------
+    text : object
+        The wording; converted with ``str``.
+
+    Returns
+    -------
+    str
+        ``text`` NFKC-normalised, without whitespace, with curly double quotes made
+        straight, trailing ``。``/``.`` removed and case-folded.
+    """
     text = unicodedata.normalize("NFKC", str(text))
     text = re.sub(r"\s+", "", text)
     return text.replace("“", '"').replace("”", '"').rstrip("。.").casefold()
@@ -78,7 +90,24 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a spreadsheet or CSV as strings/objects, header in row 1. Never writes.
 
     ``.csv`` files are decoded strictly as UTF-8 (with or without BOM) and then
-    GBK, the encoding of Chinese Excel; a file in neither is refused.
+    GBK, the encoding of Chinese Excel; a file in neither is refused. In a CSV,
+    empty cells and ``NA``, ``N/A``, ``#N/A``, ``NaN``, ``nan``, ``NULL`` are read as missing.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.xlsx`` (openpyxl) or ``.xls`` (xlrd) file.
+
+    Returns
+    -------
+    DataFrame
+        The cells as objects, one column per header.
+
+    Raises
+    ------
+    DataImportError
+        If the file is missing, of another type, undecodable, contains NUL bytes,
+        is truncated or corrupt, or is a malformed CSV.
     """
     path = Path(path)
     if not path.exists():
@@ -306,8 +335,25 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
     columns are single-choice, multi-select (joined with ``┋`` in the text
     file, one 0/1 column per option in the number file) or open questions;
     ``第N题(子题)`` or ``N(子题)`` columns are matrix rows (in both files) or
-    multi-select options (number file only). Raises :class:`DataImportError`
-    at the first disagreement between the two files.
+    multi-select options (number file only).
+
+    Parameters
+    ----------
+    path_text : str or Path
+        The download with answers as option text (按选项文本).
+    path_number : str or Path
+        The download with answers as option position (按选项序号).
+
+    Returns
+    -------
+    WjxSurvey
+        Metadata, questions and answers (as option texts) in the text file's row order.
+
+    Raises
+    ------
+    DataImportError
+        At the first disagreement between the two files (respondents, questions,
+        missing answers, a code standing for two texts) or any unreadable header or cell.
     """
     path_text, path_number = Path(path_text), Path(path_number)
     t, n = read_table(path_text), read_table(path_number)
@@ -446,7 +492,27 @@ def wjx_to_canonical(survey: WjxSurvey, codebook: Codebook) -> pd.DataFrame:
 
     Questions are matched by number through the codebook's ``form``; titles,
     matrix rows and option texts must match the codebook's Chinese wording
-    (compared after :func:`normalise_text`).
+    (compared after :func:`normalise_text`). Answer codes come from the option
+    text and the codebook's anchors, never from the position codes.
+
+    Parameters
+    ----------
+    survey : WjxSurvey
+        The pair as read by :func:`read_wjx_pair`.
+    codebook : Codebook
+        The codebook, which must have a ``form`` section.
+
+    Returns
+    -------
+    DataFrame
+        The canonical table: metadata columns then the codebook's variables, sorted
+        by ``respondent_id`` (not yet range-checked; see :func:`validate_canonical`).
+
+    Raises
+    ------
+    DataImportError
+        If the codebook has no form, a question is missing or extra, its type or
+        wording differs from the codebook, or an answer is not one of its options.
     """
     file = survey.files[0]
     form = {q["number"]: q for q in codebook.form}
@@ -523,7 +589,27 @@ def _finish_canonical(df: pd.DataFrame, codebook: Codebook, file) -> pd.DataFram
 
 
 def import_wjx(path_text, path_number, codebook: Codebook) -> pd.DataFrame:
-    """Read a Wenjuanxing pair and return the validated canonical table."""
+    """Read a Wenjuanxing pair and return the validated canonical table.
+
+    Parameters
+    ----------
+    path_text : str or Path
+        The 按选项文本 download (answers as option text).
+    path_number : str or Path
+        The 按选项序号 download (answers as option position).
+    codebook : Codebook
+        The codebook with the form's layout.
+
+    Returns
+    -------
+    DataFrame
+        The canonical responses table (see :func:`validate_canonical`).
+
+    Raises
+    ------
+    DataImportError
+        If either file cannot be read, the files disagree, or an answer fails the codebook.
+    """
     canonical = wjx_to_canonical(read_wjx_pair(path_text, path_number), codebook)
     excel_rows = dict(zip(canonical["respondent_id"], range(2, len(canonical) + 2)))
     return validate_canonical(canonical, codebook, path_text, row_of=excel_rows)
@@ -537,8 +623,35 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
     Checks: ``respondent_id`` present and unique; no column the codebook does
     not know; every scale item present (``require_items``); every answer a
     whole number inside its variable's scale; multi-select columns 0/1; no
-    more choices than ``max_choices``. ``row_of`` maps respondent id → the row
-    number shown in errors (default: position + 2, the header being row 1).
+    more choices than ``max_choices``. A table without ``respondent_id`` takes it
+    from a row-name column (``""``, ``rownames``, ``Unnamed: 0``, ``id``, ``ID``)
+    or numbers its rows from 1.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to check; it is not modified.
+    codebook : Codebook
+        The codebook whose variables and scales apply.
+    file : str or Path
+        The source file, named in error messages.
+    row_of : dict, optional
+        Respondent id → the row number shown in errors (default: position + 2,
+        the header being row 1).
+    require_items : bool, default True
+        Whether every scale item must be present.
+
+    Returns
+    -------
+    DataFrame
+        A copy with single-answer variables as ``Int64``, multi-select columns as
+        ``int64`` (missing → 0), ``duration_s`` as ``Float64`` and ``submitted_at``
+        as datetime; columns in canonical order, rows sorted by ``respondent_id``.
+
+    Raises
+    ------
+    DataImportError
+        Naming file, row and column for the first failed check.
     """
     known = set(META_COLUMNS) | set(codebook.variables())
     if "respondent_id" not in df.columns:
@@ -614,7 +727,25 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
 
 
 def import_canonical_csv(path, codebook: Codebook) -> pd.DataFrame:
-    """Read a canonical CSV (``respondent_id`` + codebook variable names) and validate it."""
+    """Read a canonical CSV (``respondent_id`` + codebook variable names) and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.xlsx`` or ``.xls`` file (see :func:`read_table`).
+    codebook : Codebook
+        The codebook whose variables the columns name.
+
+    Returns
+    -------
+    DataFrame
+        The canonical responses table (see :func:`validate_canonical`).
+
+    Raises
+    ------
+    DataImportError
+        If the file cannot be read or fails validation.
+    """
     df = read_table(path)
     df.columns = [str(c).strip() for c in df.columns]
     return validate_canonical(df, codebook, path)
@@ -628,6 +759,26 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
     ``序号``. Where a variable carries value labels, each labelled code must
     carry the codebook's text for that code (Chinese or English wording), so a
     file coded in another order is refused rather than silently misread.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.sav`` file.
+    codebook : Codebook
+        The codebook whose variables and anchors apply.
+    id_column : str, optional
+        Name of the respondent id variable.
+
+    Returns
+    -------
+    DataFrame
+        The canonical responses table (see :func:`validate_canonical`).
+
+    Raises
+    ------
+    DataImportError
+        If the file is missing or unreadable, has no id variable, a value label
+        disagrees with the codebook, or the data fail validation.
     """
     import pyreadstat
 
@@ -672,7 +823,28 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
 
 
 def import_survey(codebook: Codebook, *paths) -> pd.DataFrame:
-    """Import a survey from one file (``.sav`` or canonical ``.csv``) or a Wenjuanxing pair (text file first)."""
+    """Import a survey from one file (``.sav`` or canonical ``.csv``) or a Wenjuanxing pair (text file first).
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook of the instrument.
+    *paths : str or Path
+        One ``.sav`` or canonical ``.csv``/``.xlsx`` file, or two Wenjuanxing
+        downloads: the 按选项文本 file, then the 按选项序号 file.
+
+    Returns
+    -------
+    DataFrame
+        The canonical responses table.
+
+    Raises
+    ------
+    ValueError
+        If neither one nor two paths are given.
+    DataImportError
+        If the input cannot be imported (see the importer for each source).
+    """
     if len(paths) == 2:
         return import_wjx(paths[0], paths[1], codebook)
     if len(paths) != 1:

@@ -3,7 +3,7 @@
 Pure functions (string in, string out; a table in, LaTeX text out) used by the
 exhibit builders and by the writers in :mod:`analysis.build.writers`. Macro
 names may only contain letters in LaTeX, so :func:`macro_name` turns
-``alpha_PA`` into ``\\alphaPA`` and digits into words (``OUT1`` → ``OUTone``).
+``alpha_PA`` into ``\\alphaPA`` and digits into words (``OUT1`` → ``OUTOne``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,26 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
 
 
 def macro_name(key: str) -> str:
-    """A LaTeX-safe macro name: letters only, digits spelled out, camel-cased at separators."""
+    """A LaTeX-safe macro name: letters only, digits spelled out, camel-cased at separators.
+
+    Parameters
+    ----------
+    key : str
+        A value's key, e.g. ``"alpha_PA"`` or ``"OUT1"``.
+
+    Returns
+    -------
+    str
+        The name without the backslash, e.g. ``"alphaPA"`` or ``"OUTOne"``: the
+        first part is kept as is, later parts are capitalised, each digit becomes
+        its capitalised English word.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` holds no letter or digit (e.g. only separators), so the name
+        would be empty.
+    """
     parts = re.split(r"[^A-Za-z0-9]+", key)
     out = ""
     for k, part in enumerate(p for p in parts if p):
@@ -33,11 +52,41 @@ def macro_name(key: str) -> str:
 
 
 def latex_escape(text: str) -> str:
+    r"""Escape the characters LaTeX treats specially.
+
+    Parameters
+    ----------
+    text : str
+        Plain text; converted with ``str``.
+
+    Returns
+    -------
+    str
+        ``text`` with ``& % $ # _ { }`` preceded by a backslash and ``~ ^ \``
+        written as ``\textasciitilde{}``, ``\textasciicircum{}`` and ``\textbackslash{}``.
+    """
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
 def fmt_number(value: Any, digits: int = 2, *, drop_leading_zero: bool = False) -> str:
-    """Format a number for print: fixed ``digits``, a proper minus sign, NaN as an em dash."""
+    """Format a number for print: fixed ``digits``, a proper minus sign, NaN as an em dash.
+
+    Parameters
+    ----------
+    value : float, int, bool or None
+        The number. Integers are written in full with ``{,}`` as thousands separator;
+        booleans as ``yes``/``no``; ``None`` and NaN as ``---``.
+    digits : int, default 2
+        Decimal places for non-integers.
+    drop_leading_zero : bool, default False
+        Write ``.05`` instead of ``0.05`` (APA style for values that cannot exceed 1).
+
+    Returns
+    -------
+    str
+        LaTeX text; a negative number is written with ``$-$``, and a value that rounds
+        to zero is never shown as negative.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "---"
     if isinstance(value, (bool, np.bool_)):
@@ -53,7 +102,23 @@ def fmt_number(value: Any, digits: int = 2, *, drop_leading_zero: bool = False) 
 
 
 def fmt_p(p: float) -> str:
-    """APA style p value: ``< .001`` below one in a thousand, else three decimals without the zero."""
+    """APA style p value: ``< .001`` below one in a thousand, else three decimals without the zero.
+
+    Parameters
+    ----------
+    p : float or None
+        The p value.
+
+    Returns
+    -------
+    str
+        LaTeX text: ``$<$ .001``, a value like ``.034``, or ``---`` for ``None``/NaN.
+
+    References
+    ----------
+    .. [1] American Psychological Association (2020). *Publication Manual of the
+       American Psychological Association* (7th ed.), section 6.36 (statistics in text).
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "---"
     return "$<$ .001" if p < 0.001 else fmt_number(p, 3, drop_leading_zero=True)
@@ -62,7 +127,43 @@ def fmt_p(p: float) -> str:
 def table_tex(table: pd.DataFrame, name: str, *, caption: str, label: str | None = None, source: str,
               simulated: bool, column_format: str | None = None, formatters: Mapping[str, Any] | None = None,
               note: str | None = None, escape: bool = True, font_size: str = "\\small") -> str:
-    """``table`` as the text of a booktabs LaTeX table float (see :func:`write_table`)."""
+    r"""``table`` as the text of a booktabs LaTeX table float (see :func:`write_table`).
+
+    The float uses ``threeparttable``; its note says when the data are simulated,
+    adds ``note`` and names the ``source``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows and columns to print; column names become the header.
+    name : str
+        The table's name; the default label is ``tab:<name>``.
+    caption : str
+        The caption (LaTeX text, not escaped).
+    label : str, optional
+        The LaTeX label; default ``tab:<name>``.
+    source : str
+        The notebook or module that made the table, shown in the note and a comment line.
+    simulated : bool
+        Whether to mark the table as made from simulated stand-in data.
+    column_format : str, optional
+        The ``tabular`` column specification; default ``l`` then ``r`` for every other column.
+    formatters : mapping of str to callable, optional
+        Column → function turning a cell value into LaTeX text.
+    note : str, optional
+        A further sentence for the table note (LaTeX text).
+    escape : bool, default True
+        Whether to escape header names and string cells with :func:`latex_escape`.
+    font_size : str, default ``"\small"``
+        The font size command put before the table.
+
+    Returns
+    -------
+    str
+        The LaTeX source of the float, ending with a newline. Numbers not covered by
+        ``formatters`` are printed with :func:`fmt_number` (two decimals); missing
+        values as empty cells.
+    """
     formatters = dict(formatters or {})
     cols = list(table.columns)
     column_format = column_format or ("l" * 1 + "r" * (len(cols) - 1))
@@ -108,6 +209,18 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
 
     ``extra`` adds replacements applied after the standard ones (for example
     ``{"<": "$<$"}`` where a table prints bare inequality signs).
+
+    Parameters
+    ----------
+    text : str
+        Plain text, possibly with the symbols of :data:`LATEX_SYMBOLS`.
+    extra : mapping of str to str, optional
+        Further symbol → LaTeX replacements.
+
+    Returns
+    -------
+    str
+        LaTeX text.
     """
     out = latex_escape(text)
     for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
@@ -116,7 +229,24 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
 
 
 def p_text(p: float) -> str:
-    """A p value with its relation for sentences and string macros: ``< .001`` or ``= .034``."""
+    """A p value with its relation for sentences and string macros: ``< .001`` or ``= .034``.
+
+    Parameters
+    ----------
+    p : float or None
+        The p value.
+
+    Returns
+    -------
+    str
+        ``"< .001"``, ``"= "`` followed by three decimals without the leading zero,
+        or ``"= ---"`` for ``None``/NaN.
+
+    References
+    ----------
+    .. [1] American Psychological Association (2020). *Publication Manual of the
+       American Psychological Association* (7th ed.), section 6.36 (statistics in text).
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "= ---"
     return "< .001" if p < 0.001 else "= " + f"{p:.3f}".lstrip("0")

@@ -27,6 +27,24 @@ CASE_RULES = {
 
 
 def load_catalogue(path: str | Path = CATALOGUE) -> dict:
+    """Read the countermeasure catalogue.
+
+    Parameters
+    ----------
+    path : str or Path, default ``CATALOGUE``
+        The YAML catalogue (``countermeasures.yaml`` next to this module).
+
+    Returns
+    -------
+    dict
+        The catalogue, with a ``constructs`` section (construct id → {lang: measure})
+        and a ``cases`` section (case finding → {lang: measure}).
+
+    Raises
+    ------
+    ValueError
+        If either section is missing.
+    """
     cat = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     for section in ("constructs", "cases"):
         if section not in cat:
@@ -35,7 +53,24 @@ def load_catalogue(path: str | Path = CATALOGUE) -> dict:
 
 
 def case_triggers(values: Mapping[str, float]) -> dict[str, bool]:
-    """Which case findings call for a measure, by :data:`CASE_RULES`."""
+    """Which case findings call for a measure, by :data:`CASE_RULES`.
+
+    Parameters
+    ----------
+    values : mapping of str to float
+        The case notebook's values (``results/cases.json``); reads
+        ``inflationCILow``, ``execMeanPct`` and ``pctRuleCompliant``.
+
+    Returns
+    -------
+    dict of str to bool
+        ``inflation``, ``execution`` and ``result_use``, each True when its rule fires.
+
+    Raises
+    ------
+    KeyError
+        If one of the values read is missing.
+    """
     return {
         "inflation": float(values["inflationCILow"]) > 0,
         "execution": float(values["execMeanPct"]) < 90,
@@ -47,17 +82,32 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
                          lang: str = "en") -> pd.DataFrame:
     """Ordered countermeasures with their evidence.
 
+    Root causes (drivers in the "concentrate here" quadrant, by priority) come
+    first, then the case findings whose rule fires, then the other drivers.
+    Drivers without a measure in the catalogue are left out.
+
     Parameters
     ----------
-    ipa : the importance–performance table (``rootcause.importance_performance``):
+    ipa : DataFrame
+        The importance–performance table (``rootcause.importance_performance``):
         construct, importance (share of R², %), performance (mean), quadrant, priority, label.
-    case_values : the case notebook's values (``results/cases.json``), or None.
-    catalogue : from :func:`load_catalogue`.
+    case_values : mapping of str to float or None
+        The case notebook's values (``results/cases.json``), or None.
+    catalogue : dict
+        From :func:`load_catalogue`.
+    lang : str, default ``"en"``
+        The language of the measures' wording.
 
     Returns
     -------
-    DataFrame with columns order, basis (root cause | case finding | other driver),
-    key, measure, evidence, table (LaTeX label of the table with the evidence).
+    DataFrame
+        Columns order, basis (root cause | case finding | other driver),
+        key, measure, evidence, table (LaTeX label of the table with the evidence).
+
+    Raises
+    ------
+    ValueError
+        If ``ipa`` lacks one of the columns construct, importance, performance, quadrant, priority.
     """
     need = {"construct", "importance", "performance", "quadrant", "priority"}
     missing = need - set(ipa.columns)

@@ -55,13 +55,45 @@ def _plain(obj: Any) -> Any:
 
 
 def write_json(obj: Any, path: Path) -> None:
-    """Write ``obj`` as UTF-8 JSON with sorted keys, indent 1, LF line ends and a final newline."""
+    """Write ``obj`` as UTF-8 JSON with sorted keys, indent 1, LF line ends and a final newline.
+
+    Parameters
+    ----------
+    obj : object
+        JSON-ready data; numpy scalars and arrays, Series, tuples and Timestamps
+        are converted to plain Python first, mapping keys to str.
+    path : Path
+        The file to write.
+
+    Returns
+    -------
+    None
+        Writes ``path``.
+
+    Raises
+    ------
+    ValueError
+        If ``obj`` holds NaN or an infinite float (``allow_nan=False``).
+    """
     text = json.dumps(_plain(obj), sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
     path.write_bytes((text + "\n").encode("utf-8"))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as UTF-8 CSV with LF line ends, floats rounded to :data:`CSV_DECIMALS`."""
+    """Write a table as UTF-8 CSV with LF line ends, floats rounded to :data:`CSV_DECIMALS`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; not modified.
+    path : Path
+        The file to write; no index column is written.
+
+    Returns
+    -------
+    None
+        Writes ``path``.
+    """
     out = frame.copy()
     floats = out.select_dtypes(include=["floating"]).columns
     out[floats] = out[floats].round(CSV_DECIMALS)
@@ -73,6 +105,16 @@ def write_checksums(folder: Path) -> Path:
 
     Lines are ``<sha256 hex>  <relative POSIX path>``, sorted by path, as
     ``sha256sum`` writes them, so ``sha256sum -c SHA256SUMS`` checks them.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder to list, searched recursively.
+
+    Returns
+    -------
+    Path
+        The manifest written, ``folder/SHA256SUMS``.
     """
     rels = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     lines = [f"{hashlib.sha256((folder / rel).read_bytes()).hexdigest()}  {rel}" for rel in rels if rel != CHECKSUMS]
@@ -82,7 +124,20 @@ def write_checksums(folder: Path) -> Path:
 
 
 def write_simulated_manifest(files: list[Path], folder: Path) -> Path:
-    """List the SHA-256 of every simulated data file, so that outputs built from them say "simulated"."""
+    """List the SHA-256 of every simulated data file, so that outputs built from them say "simulated".
+
+    Parameters
+    ----------
+    files : list of Path
+        The simulated data files.
+    folder : Path
+        Where to write the manifest.
+
+    Returns
+    -------
+    Path
+        ``folder/SIMULATED.sha256``, one ``<sha256 hex>  <file name>`` line per file, sorted.
+    """
     lines = sorted(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in files)
     target = folder / "SIMULATED.sha256"
     target.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
@@ -92,7 +147,20 @@ def write_simulated_manifest(files: list[Path], folder: Path) -> Path:
 def write_cases(seed: int, out: Path) -> list[Path]:
     """Simulate and write the case tables, if the cases simulator exists.
 
-    Returns the files written (empty when ``analysis.simulate.cases`` is missing).
+    Each table of :func:`analysis.simulate.cases.simulate_cases` goes to
+    ``cases_<table>.csv`` and its truth to ``simulation_truth_cases.json``.
+
+    Parameters
+    ----------
+    seed : int
+        The random seed.
+    out : Path
+        The folder to write into.
+
+    Returns
+    -------
+    list of Path
+        The files written, the CSVs first (empty when ``analysis.simulate.cases`` is missing).
     """
     if importlib.util.find_spec("analysis.simulate.cases") is None:
         print("note: analysis.simulate.cases does not exist yet; case tables skipped")
@@ -111,7 +179,24 @@ def write_cases(seed: int, out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status."""
+    """Command-line entry point; returns the exit status.
+
+    ``python -m analysis.simulate [--seed N] [--out DIR] [--n-valid N]`` reads
+    ``DIR/codebook.yaml`` and writes the simulated survey (two Wenjuanxing
+    downloads and its truth), the case tables, ``SIMULATED.sha256`` and
+    ``SHA256SUMS`` into ``DIR``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success. A missing ``DIR/codebook.yaml`` ends the program through
+        argparse's error (exit status 2).
+    """
     from analysis.core.paths import RAW
 
     ap = argparse.ArgumentParser(prog="python -m analysis.simulate",

@@ -358,7 +358,28 @@ class CaseModel:
 
 
 def indicator_weights_table(model: CaseModel | None = None) -> pd.DataFrame:
-    """The indicator tree as a table: l1, l1_code, l1_en, l2, l2_en, l3, l3_code, l3_en, weight."""
+    """The indicator tree as a table: l1, l2, l3, weight, then the English names and the codes.
+
+    The tree is the MoF reference tree of 财预〔2020〕10号 (附件1) with the point
+    values of :data:`INDICATOR_TREE` (typical third-party practice): four
+    first-level indicators, 17 third-level indicators, 100 points in all.
+
+    Parameters
+    ----------
+    model : CaseModel, optional
+        Accepted for symmetry with the other model functions; the tree does not
+        depend on it.
+
+    Returns
+    -------
+    DataFrame
+        One row per third-level indicator, columns ``l1, l2, l3, weight, l1_en,
+        l2_en, l3_en, l1_code, l3_code``; ``weight`` (points) is float.
+
+    References
+    ----------
+    .. [1] Ministry of Finance (2020). 项目支出绩效评价管理办法, 财预〔2020〕10号.
+    """
     cols = ["l1", "l1_code", "l1_en", "l2", "l2_en", "l3", "l3_code", "l3_en", "weight"]
     table = pd.DataFrame(list(INDICATOR_TREE), columns=cols)
     table["weight"] = table["weight"].astype(float)
@@ -616,7 +637,25 @@ def _model_from_json(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def population_truth(model: CaseModel | None = None) -> dict[str, Any]:
-    """The model's population values (closed form where possible, else Monte Carlo with a fixed seed)."""
+    """The model's population values (closed form where possible, else Monte Carlo with a fixed seed).
+
+    Closed forms cover the self-score grade shares, the truncated inflation
+    moments and the execution shares; keys ending in ``_mc`` are Monte Carlo
+    estimates from ``model.truth_mc_draws`` draws with ``model.truth_mc_seed``,
+    so the result does not depend on the sample's seed. Results are cached per model.
+
+    Parameters
+    ----------
+    model : CaseModel, optional
+        Model parameters; defaults to ``CaseModel()``.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable population values (inflation, scores, grades, review
+        share, execution, compliance, expected indicator loss rates, departments)
+        and the Monte Carlo settings under ``mc``.
+    """
     model = model or CaseModel()
     return json.loads(_population_truth_cached(json.dumps(model.to_json(), sort_keys=True, ensure_ascii=False)))
 
@@ -703,6 +742,12 @@ def simulate_cases(seed: int, model: CaseModel | None = None) -> tuple[dict[str,
         (values implied by the model), ``realised`` (the same quantities in
         this sample, computed on the simulator's own internal arrays) and
         ``planted`` (the rows of every planted data error).
+
+    Raises
+    ------
+    ValueError
+        If ``model.dept_type_counts`` does not add up to ``model.n_departments``,
+        or the sample has too few rows to plant the requested data errors.
 
     Examples
     --------

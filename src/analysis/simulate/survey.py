@@ -403,6 +403,14 @@ def general_dominance(corr: np.ndarray, cov_xy: np.ndarray, var_y: float) -> np.
     ndarray, shape (p,)
         Each predictor's average increase in R^2 over all subset sizes; the
         weights add up to the full-model R^2.
+
+    References
+    ----------
+    .. [1] Budescu, D. V. (1993). Dominance analysis: a new approach to the
+       problem of relative importance of predictors in multiple regression.
+       Psychological Bulletin, 114(3), 542-551.
+    .. [2] Azen, R., & Budescu, D. V. (2003). The dominance analysis approach for
+       comparing predictors in multiple regression. Psychological Methods, 8(2), 129-148.
     """
     p = len(cov_xy)
 
@@ -669,6 +677,16 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
         matrix, outcome weights and true relative importance, item loadings and
         thresholds, each respondent's latent scores and planted defect (keyed by
         the respondent id as a string, as in the JSON file) and expected counts.
+
+    Raises
+    ------
+    ValueError
+        If ``n_valid`` is below 10, or the codebook does not fit the model (other
+        driver constructs, not exactly one outcome construct, a missing
+        demographic D1-D6, not one multi-select, open question, attention check
+        and criterion, ``attention_fail_probs`` holding the check's expected
+        answer) or the model's latent correlation matrix is not symmetric
+        positive definite.
 
     Notes
     -----

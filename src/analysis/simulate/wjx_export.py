@@ -220,6 +220,16 @@ def write_wjx_pair(canonical: pd.DataFrame, codebook: Codebook, path_text: str |
         The instrument whose ``form`` gives the layout.
     path_text, path_number : str or Path
         Files to write (按选项文本 and 按选项序号).
+
+    Returns
+    -------
+    None
+        Writes both files (see :func:`wjx_frames` and :func:`xlsx_bytes`).
+
+    Raises
+    ------
+    ValueError
+        If the codebook's form has a question of unknown type.
     """
     by_text, by_number = wjx_frames(canonical, codebook)
     Path(path_text).write_bytes(xlsx_bytes(by_text))
