@@ -121,12 +121,13 @@ $(BUILD)/commit.txt: $(ENV_STAMP)
 simulate: $(ENV_STAMP) ## Regenerate the simulated stand-in raw data (byte for byte) in data/raw
 	$(PY) -m analysis.simulate --out data/raw
 
-results: $(ENV_STAMP) ## Measurement analyses of any survey: make results SURVEY=f CODEBOOK=f OUT=dir [CLEAN=none] [N_FACTORS= EXTRACTION= ROTATION= MISSING= SEED=]
-	@test -n "$(SURVEY)" -a -n "$(CODEBOOK)" -a -n "$(OUT)" || { echo "usage: make results SURVEY=file [SURVEY_NUMBER=file] CODEBOOK=file OUT=dir [CLEAN=none] [N_FACTORS=k] [EXTRACTION=minres|ml|pa] [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=n]"; exit 2; }
+results: $(ENV_STAMP) ## Measurement analyses of any survey: make results SURVEY=f CODEBOOK=f OUT=dir [CLEAN=none] [N_FACTORS= EXTRACTION= ROTATION= MISSING= SEED= N_ITER= CONF_LEVEL=]
+	@test -n "$(SURVEY)" -a -n "$(CODEBOOK)" -a -n "$(OUT)" || { echo "usage: make results SURVEY=file [SURVEY_NUMBER=file] CODEBOOK=file OUT=dir [CLEAN=none] [N_FACTORS=k] [EXTRACTION=minres|ml|pa] [ROTATION=none|varimax|promax|oblimin] [MISSING=pairwise|listwise] [SEED=n] [N_ITER=n] [CONF_LEVEL=0.95]"; exit 2; }
 	$(PY) -m analysis.build.results --survey "$(SURVEY)" --survey-number "$(SURVEY_NUMBER)" --codebook "$(CODEBOOK)" \
 	  --out "$(OUT)" $(if $(CLEAN),--clean "$(CLEAN)") $(if $(N_FACTORS),--n-factors "$(N_FACTORS)") \
 	  $(if $(EXTRACTION),--extraction "$(EXTRACTION)") $(if $(ROTATION),--rotation "$(ROTATION)") \
-	  $(if $(MISSING),--missing "$(MISSING)") $(if $(SEED),--seed "$(SEED)")
+	  $(if $(MISSING),--missing "$(MISSING)") $(if $(SEED),--seed "$(SEED)") \
+	  $(if $(N_ITER),--n-iter "$(N_ITER)") $(if $(CONF_LEVEL),--conf-level "$(CONF_LEVEL)")
 
 check-raw: ## Verify data/raw against its SHA256SUMS
 	cd data/raw && sha256sum --quiet -c SHA256SUMS && echo "data/raw: all checksums match"

@@ -215,13 +215,14 @@ def test_population_inflation_accounts_for_truncation(truth):
 
 
 def test_bland_altman(prepared):
-    points, st = C.bland_altman(prepared)
+    st = C.bland_altman(prepared)
+    points = st.points
     d = prepared["inflation"].dropna()
-    assert st["n"] == len(points) == len(d)
-    assert st["bias"] == pytest.approx(d.mean())
-    assert st["loa_low"] == pytest.approx(d.mean() - 1.959963984540054 * d.std(ddof=1))
-    assert st["loa_high"] == pytest.approx(d.mean() + 1.959963984540054 * d.std(ddof=1))
-    assert st["bias_ci_low"] < st["bias"] < st["bias_ci_high"]
+    assert st.n == len(points) == len(d)
+    assert st.bias == pytest.approx(d.mean())
+    assert st.loa_low == pytest.approx(d.mean() - 1.959963984540054 * d.std(ddof=1))
+    assert st.loa_high == pytest.approx(d.mean() + 1.959963984540054 * d.std(ddof=1))
+    assert st.bias_ci_low < st.bias < st.bias_ci_high
     assert np.allclose(points["mean_of_two"], (points["self"] + points["review"]) / 2)
     assert {"project_id", "year"} <= set(points.columns)
 
@@ -231,14 +232,15 @@ def test_bland_altman(prepared):
 
 
 def test_grade_crosstab_and_distribution(prepared, truth):
-    table, st = C.grade_crosstab(prepared)
+    st = C.grade_crosstab(prepared)
+    table = st.table
     assert list(table.index) == list(C.GRADES) and list(table.columns) == list(C.GRADES)
-    assert table.to_numpy().sum() == st["n"] == truth["realised"]["n_reviewed"]
+    assert table.to_numpy().sum() == st.n == truth["realised"]["n_reviewed"]
     g = truth["realised"]["grades"]
-    assert st["downgrade_rate"] == pytest.approx(g["downgrade_rate"])
-    assert st["upgrade_rate"] == pytest.approx(g["upgrade_rate"])
-    assert st["exact_agreement"] == pytest.approx(g["exact_agreement"])
-    assert st["downgrade_rate"] > 0.4
+    assert st.downgrade_rate == pytest.approx(g["downgrade_rate"])
+    assert st.upgrade_rate == pytest.approx(g["upgrade_rate"])
+    assert st.exact_agreement == pytest.approx(g["exact_agreement"])
+    assert st.downgrade_rate > 0.4
     dist = C.grade_distribution(prepared, by=["year"])
     assert len(dist) == 4 * 2 * 4  # years × evaluators × grades, zeros kept
     assert np.allclose(dist.groupby(["year", "evaluator"])["share"].sum(), 1)
@@ -252,9 +254,9 @@ def test_grade_crosstab_and_distribution(prepared, truth):
 
 def test_kappa_keeps_empty_categories():
     df = pd.DataFrame({"self_score": [95, 92, 85, 91, 83], "review_score": [91, 84, 82, 86, 70]})
-    table, st = C.grade_crosstab(df)
-    assert table.shape == (4, 4) and table.loc["差"].sum() == 0
-    assert np.isfinite(st["kappa_linear"]) and np.isfinite(st["kappa_quadratic"])
+    st = C.grade_crosstab(df)
+    assert st.table.shape == (4, 4) and st.table.loc["差"].sum() == 0
+    assert np.isfinite(st.kappa_linear) and np.isfinite(st.kappa_quadratic)
 
 
 # --------------------------------------------------------------------------------------
@@ -282,11 +284,11 @@ def test_agrees_with_r(name, data, ref):
     # p values span 1e-17 .. 0.4: compare on the relative scale (and absolutely within 1e-6)
     assert plain["wilcoxon_p"] == pytest.approx(ref["wilcoxon_p"], rel=1e-6, abs=1e-12)
     assert corrected["wilcoxon_p"] == pytest.approx(ref["wilcoxon_p_correct"], rel=1e-6, abs=1e-12)
-    table, st = C.grade_crosstab(df)
-    assert table.to_numpy().ravel(order="F").tolist() == ref["crosstab"]
-    assert st["kappa"] == pytest.approx(ref["kappa"], abs=1e-6)
-    assert st["kappa_linear"] == pytest.approx(ref["kappa_linear"], abs=1e-6)
-    assert st["kappa_quadratic"] == pytest.approx(ref["kappa_quadratic"], abs=1e-6)
+    st = C.grade_crosstab(df)
+    assert st.table.to_numpy().ravel(order="F").tolist() == ref["crosstab"]
+    assert st.kappa == pytest.approx(ref["kappa"], abs=1e-6)
+    assert st.kappa_linear == pytest.approx(ref["kappa_linear"], abs=1e-6)
+    assert st.kappa_quadratic == pytest.approx(ref["kappa_quadratic"], abs=1e-6)
 
 
 # --------------------------------------------------------------------------------------
@@ -376,7 +378,7 @@ def test_result_rule_edges():
     df = pd.DataFrame({"self_score": [70, 70, 70, 50, 50, 70], "review_score": np.nan,
                        "result_use": ["压减", "压减", "整改", "取消", "压减", "无"],
                        "next_budget_change_pct": [-10.0, -9.9, 0.0, -100.0, -50.0, np.nan]})
-    df = C._add_score_grades(df, C.GRADE_BANDS)
+    df = C.add_score_grades(df, C.GRADE_BANDS)
     ra = C.result_application(df).set_index("grade")
     assert ra.loc["中", "n_assessed"] == 4 - 1 and ra.loc["中", "n_compliant"] == 1
     assert ra.loc["中", "n_not_applicable"] == 1
@@ -394,13 +396,14 @@ def test_department_summary(tables, truth):
     assert np.allclose(d[[f"l1_{k}_points" for k in ks]].sum(axis=1), d["self_score"])
     assert np.allclose(d[[f"l1_{k}_max" for k in ks]].sum(axis=1), 100)
     assert (d["total_exp_wan"] - d["basic_exp_wan"] - d["project_exp_wan"]).abs().max() < 0.011
-    out = C.department_summary(d)
+    out = C.department_summary(d, seed=1)
     real = truth["realised"]["departments"]
-    assert out["inflation"].loc[0, "n_pairs"] == real["n_reviewed"]
-    assert out["inflation"].loc[0, "mean"] == pytest.approx(real["inflation_mean"])
-    assert out["grade_check"].loc[0, "n_flagged"] == 0
-    assert set(out["l1_losses"]["label"]) == {"投入", "过程", "产出", "效果", "运行成本", "管理效率", "履职效能", "社会效应"}
-    assert out["agreement"].loc[0, "n"] == real["n_reviewed"]
+    assert out.inflation.loc[0, "n_pairs"] == real["n_reviewed"]
+    assert out.inflation.loc[0, "mean"] == pytest.approx(real["inflation_mean"])
+    assert out.grade_check.loc[0, "n_flagged"] == 0
+    assert set(out.l1_losses["label"]) == {"投入", "过程", "产出", "效果", "运行成本", "管理效率", "履职效能", "社会效应"}
+    assert out.agreement.n == real["n_reviewed"]
+    assert C.department_summary(d.drop(columns="grade"), seed=1).grade_check is None
 
 
 # --------------------------------------------------------------------------------------
@@ -487,10 +490,10 @@ def test_model_parameters_change_the_data():
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_plots_return_figures(prepared, tables, lang):
-    points, st = C.bland_altman(prepared)
-    table, _ = C.grade_crosstab(prepared)
+    st = C.bland_altman(prepared)
+    table = C.grade_crosstab(prepared).table
     losses = C.indicator_losses(tables["indicator_scores"], tables["indicator_weights"], evaluator="review")
-    figs = [C.plot_bland_altman(points, st, lang=lang), C.plot_grade_crosstab(table, lang=lang),
+    figs = [C.plot_bland_altman(st, lang=lang), C.plot_grade_crosstab(table, lang=lang),
             C.plot_execution_by_group(prepared, "function_class", lang=lang),
             C.plot_execution_by_group(prepared, "fund_source", lang=lang),
             C.plot_indicator_pareto(losses, lang=lang)]
@@ -503,7 +506,7 @@ def test_plots_return_figures(prepared, tables, lang):
         assert any(lab.startswith("Upper-level transfers") for lab in labels)
         plt.close(fig)
     with pytest.raises(ValueError, match="lang"):
-        C.plot_bland_altman(points, st, lang="fr")
+        C.plot_bland_altman(st, lang="fr")
 
 
 def test_kappa_labels_and_wilson_interval():
@@ -513,3 +516,200 @@ def test_kappa_labels_and_wilson_interval():
         "poor", "slight", "fair", "moderate", "substantial", "almost perfect"]
     low, high = wilson_interval(21, 45)
     assert low == pytest.approx(0.3293513, abs=1e-6) and high == pytest.approx(0.6092255, abs=1e-6)  # R prop.test(21, 45, correct = FALSE)
+
+
+# --------------------------------------------------------------------------------------
+# helpers the notebook calls (issue 9: the notebook only narrates)
+
+
+def test_check_table_describes_its_thresholds(prepared):
+    desc = C.check_table(prepared, high_score=85, low_execution=0.7).set_index("check")["description"]
+    assert desc["high_score_low_execution"] == "self score >= 85 while execution < 70 %"
+
+
+def _forms():
+    prepared = pd.DataFrame({"project_id": ["P1", "P2", "P3"], "year": 2020, "self_score": [90.0, 80.0, 70.0],
+                             "review_score": [85.0, np.nan, 60.0], "reviewed": [True, False, True],
+                             "l1_decision": [20.0, 20.0, 10.0], "l1_process": [20.0, 20.0, 20.0],
+                             "l1_output": [25.0, 20.0, 20.0], "l1_benefit": [25.0, 20.0, 20.0]})
+    rows = []
+    for pid, ev, pts in [("P1", "self", [20, 20, 25, 25]), ("P2", "self", [20, 20, 20, 20]),
+                         ("P3", "self", [10, 20, 20, 21]), ("P1", "review", [20, 20, 20, 25])]:
+        rows.append({"project_id": pid, "year": 2020, "evaluator": ev, "决策": pts[0], "过程": pts[1], "产出": pts[2],
+                     "效益": pts[3], "total": float(sum(pts)), "complete": pid != "P2"})
+    return prepared, pd.DataFrame(rows)
+
+
+def test_score_checks_counts_by_hand():
+    prepared, recomputed = _forms()
+    out = C.score_checks(prepared, recomputed, ["决策", "过程", "产出", "效益"]).set_index("check")
+    # P3's self total is 71 against 70 on the form; P1's review total 85 equals its score
+    assert out.loc["self_total_mismatch", ["n_flagged", "n_checked"]].tolist() == [1, 3]
+    assert out.loc["review_total_mismatch", ["n_flagged", "n_checked"]].tolist() == [0, 1]
+    assert out.loc["l1_subtotal_mismatch", "n_flagged"] == 1  # P3's benefit 21 vs 20
+    assert out.loc["form_incomplete", "n_flagged"] == 1
+    assert out.loc["review_form_missing", ["n_flagged", "n_checked"]].tolist() == [1, 2]  # P3 reviewed, no form
+    assert out.loc["review_total_mismatch", "share"] == 0
+    with pytest.raises(ValueError, match="first-level labels"):
+        C.score_checks(prepared, recomputed, ["决策", "过程"])
+    with pytest.raises(ValueError, match="reviewed"):
+        C.score_checks(prepared.drop(columns="reviewed"), recomputed, ["决策", "过程", "产出", "效益"])
+
+
+def test_count_data_errors():
+    checks = pd.DataFrame({"check": list(C.DATA_ERROR_CHECKS) + ["high_score_low_execution"],
+                           "n_flagged": [1, 2, 3, 4, 5, 6, 100]})
+    assert C.count_data_errors(checks) == 21
+    assert C.count_data_errors(checks, ["high_score_low_execution"]) == 100
+    with pytest.raises(ValueError, match="not in the table"):
+        C.count_data_errors(checks.iloc[:2])
+
+
+def test_flagged_and_processed_tables(prepared, tables):
+    flagged = C.flagged_forms(prepared)
+    assert flagged[list(C.FLAG_COLUMNS)].any(axis=1).all()
+    assert len(flagged) == int(prepared[list(C.FLAG_COLUMNS)].any(axis=1).sum())
+    assert "evaluator_id" not in C.processed_projects(prepared)
+    assert C.processed_projects(prepared.drop(columns="evaluator_id")).shape[1] == prepared.shape[1] - 1
+    dept = C.processed_departments(tables["departments"])
+    assert {"self_grade_derived", "review_grade_derived", "reviewed", "inflation"} <= set(dept.columns)
+    assert "inflation" not in tables["departments"]  # a copy
+
+
+def test_level_one_weights_and_results_weight(tables):
+    w = tables["indicator_weights"]
+    l1 = C.level_one_weights(w)
+    assert l1["l1"].tolist() == ["决策", "过程", "产出", "效益"] and l1["weight"].tolist() == [20, 20, 30, 30]
+    assert l1["indicators"].sum() == len(w)
+    assert C.results_weight(w) == 60.0
+    assert C.results_weight(w, ["Decision"]) == 20.0
+    with pytest.raises(ValueError, match="l1_en"):
+        C.level_one_weights(w.drop(columns="l1_en"))
+
+
+def test_wide_grades_by_hand():
+    dist = pd.DataFrame({"evaluator": ["self"] * 4 + ["review"] * 4, "grade": list(C.GRADES) * 2,
+                         "n": [3, 1, 0, 0, 0, 0, 0, 0], "share": [0.75, 0.25, 0, 0, np.nan, np.nan, np.nan, np.nan]})
+    w = C.wide_grades(dist, ["evaluator"], lambda r: r["evaluator"].upper())
+    assert w.columns.tolist() == ["group", "优", "良", "中", "差", "n", "share_excellent"]
+    assert w["group"].tolist() == ["SELF", "REVIEW"] and w["n"].tolist() == [4, 0]
+    assert w["share_excellent"].iloc[0] == 0.75 and pd.isna(w["share_excellent"].iloc[1])
+
+
+def test_project_grades_and_firms(prepared):
+    dist_year = C.grade_distribution(prepared, by=["year"])
+    dist_type = C.grade_distribution(prepared, by=["review_type"], evaluators=["review"])
+    dist_all = C.grade_distribution(prepared, by=[])
+    wide = C.project_grades(dist_all, dist_year, dist_type)
+    assert wide["group"].iloc[0] == "Self-evaluation, all years" and wide["n"].iloc[0] == len(prepared)
+    assert wide["group"].str.startswith("Review: ").sum() == dist_type["review_type"].nunique()
+    assert C.by_evaluator_year(dist_year)["group"].iloc[0].startswith("Self-evaluation, 20")
+    firms = C.firm_grades(prepared)
+    assert firms["reports"].sum() == (prepared["review_type"] == "第三方评价").sum()
+    assert firms["share_excellent"].between(0, 1).all()
+
+
+def test_execution_helpers():
+    df = pd.DataFrame({"execution_rate_derived": [0.5, 0.95, 0.7, 1.2, 0.99],
+                       "function_class": ["教育", "教育", "交通运输", "交通运输", "教育"],
+                       "fund_source": ["本级", "上级转移支付", "上级转移支付", "本级", "本级"], "project_id": list("abcda")})
+    fc = C.execution_summary(df, "function_class", thresholds=(0.9, 0.6))
+    fs = C.execution_summary(df, "fund_source", thresholds=(0.9, 0.6), include_total=False)
+    both = C.combined_execution(fc, fs)
+    assert both["by"].tolist() == ["function_class"] * 3 + ["fund_source"] * 2
+    assert both["group_en"].tolist() == ["Education", "Transport", "All", "County's own funds", "Upper-level transfers"]
+    # 交通运输 keeps one rate (0.7, below 90 %); 教育 has 1 of 3 below
+    assert C.slowest_group(fc, "function_class")["function_class"] == "交通运输"
+    with pytest.raises(ValueError, match="no group"):
+        C.slowest_group(fc[fc["function_class"] == "All"], "function_class")
+    mix = C.funding_mix(df)
+    assert mix.index.tolist() == ["教育", "交通运输"]  # official order
+    assert mix.loc["教育", ["forms", "projects"]].tolist() == [3, 2]
+    assert mix.loc["交通运输", "share_transfers"] == 0.5
+
+
+def test_high_score_low_execution_counts():
+    df = pd.DataFrame({"self_score": [95, 89.99999999, 92, 70], "reviewed": [True, False, False, False],
+                       "high_score_low_execution": [True, True, False, False], "fund_source": ["本级", "本级", "其他", "其他"]})
+    hs = C.high_score_low_execution(df, high_score=90)
+    assert (hs.n_forms, hs.n_high, hs.n_flagged, hs.n_reviewed) == (4, 3, 2, 1)
+    assert hs.by_fund_source.loc["本级", ["flagged", "forms", "share"]].tolist() == [2, 2, 1.0]
+
+
+def test_loss_helpers(tables):
+    s, w = tables["indicator_scores"], tables["indicator_weights"]
+    l1 = C.level_one_losses(s, w)
+    assert l1["evaluator"].tolist() == ["self"] * 4 + ["review"] * 4
+    review = C.indicator_losses(s, w, evaluator="review")
+    own = C.indicator_losses(s, w, evaluator="self")
+    comp = C.loss_comparison(review, own)
+    assert comp["l3"].tolist() == review["l3"].tolist()
+    assert comp["self_loss_rate"].tolist() == own.set_index("l3").loc[comp["l3"], "loss_rate"].tolist()
+    gap = comp["loss_rate"] - comp["self_loss_rate"]
+    assert C.widest_gap(comp)["l3"] == comp.loc[gap.idxmax(), "l3"]
+    toy = pd.DataFrame({"loss_rate": [0.5, 0.4], "self_loss_rate": [0.45, 0.1], "l3": ["a", "b"]})
+    assert C.widest_gap(toy)["l3"] == "b"
+
+
+def test_result_use_helpers(prepared):
+    use = C.result_use_table(prepared)
+    wide = C.result_use_wide(use)
+    assert wide.index.tolist() == list(C.GRADES) and wide.columns.tolist() == list(C.RESULT_USE_EN)
+    assert wide.to_numpy().sum() == len(prepared)
+    comp = C.result_application(prepared)
+    assert C.n_graded_medium_or_poor(comp) == comp.loc[comp["grade"].isin(["中", "差"]), "n_graded"].sum()
+
+
+def test_label_sets(tables):
+    sets = C.label_sets(tables["departments"])
+    assert sets.index.tolist() == [2019, 2020, 2021, 2022]
+    assert sets.drop_duplicates().shape[0] == 2
+
+
+def test_conf_level_is_checked():
+    df = pd.DataFrame({"self_score": [90.0, 85, 80], "review_score": [80.0, 84, 70]})
+    with pytest.raises(ValueError, match="conf_level"):
+        C.inflation_summary(df, conf_level=95)
+    with pytest.raises(ValueError, match="conf_level"):
+        C.bland_altman(df, conf_level=1.0)
+    with pytest.raises(ValueError, match="n_boot"):
+        C.inflation_summary(df, n_boot=0)
+    with pytest.raises(ValueError, match="conf_level"):
+        C.wilson_interval(1, 2, conf_level=0)
+    with pytest.raises(ValueError, match="between 0 and n"):
+        C.wilson_interval(3, 2)
+    assert np.isnan(C.wilson_interval(0, 0)).all()
+    # the bootstrap is reproducible with a seed
+    a = C.inflation_summary(df, seed=3, n_boot=50)
+    assert a.equals(C.inflation_summary(df, seed=3, n_boot=50)) and a.loc[0, "conf_level"] == 0.95
+
+
+def test_defaults_are_the_parameters():
+    import inspect
+
+    from analysis.core.params import DEFAULTS
+
+    rules = DEFAULTS["case_rules"]
+    assert C.CASE_RULES == rules
+    sig = inspect.signature(C.prepare_projects).parameters
+    assert (sig["high_score"].default, sig["low_execution"].default) == (rules["high_score"], rules["low_execution"])
+    sig = inspect.signature(C.inflation_summary).parameters
+    assert (sig["conf_level"].default, sig["n_boot"].default, sig["seed"].default) == \
+        (DEFAULTS["conf_level"], DEFAULTS["n_boot"], None)
+    assert inspect.signature(C.result_application).parameters["cut_pct"].default == rules["rule_cut_pct"]
+    assert inspect.signature(C.indicator_losses).parameters["vital_share"].default == rules["vital_share"]
+
+
+def test_panel_figures(prepared, tables):
+    fc = C.execution_summary(prepared, "function_class")
+    fs = C.execution_summary(prepared, "fund_source", include_total=False)
+    fig = C.plot_execution_panels(prepared, fc, fs, lang="en", seed=1)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["By function class", "By fund source"]
+    plt.close(fig)
+    s, w = tables["indicator_scores"], tables["indicator_weights"]
+    fig = C.plot_pareto_panels(C.indicator_losses(s, w, evaluator="self"), C.indicator_losses(s, w, evaluator="review"),
+                               lang="en")
+    assert fig.axes[0].get_title(loc="left") == f"Self-evaluation forms (n = {len(tables['projects'])})"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="lang"):
+        C.plot_execution_panels(prepared, fc, fs, lang="de")

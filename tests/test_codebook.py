@@ -1,6 +1,5 @@
 """The codebook: schema, semantic checks, and what the rest of the code asks of it."""
 
-import copy
 
 import pytest
 import yaml

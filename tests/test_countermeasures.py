@@ -42,3 +42,17 @@ def test_missing_columns_are_refused():
     with pytest.raises(ValueError, match="lacks columns"):
         countermeasures.countermeasure_table(pd.DataFrame({"construct": ["PA"]}), None,
                                              countermeasures.load_catalogue())
+
+
+def test_execution_threshold_and_confidence_level_are_the_parameters():
+    # 85 % mean execution: a measure under the shipped 90 % rule, none under an 80 % rule
+    assert countermeasures.case_triggers(CASES)["execution"] is True
+    assert countermeasures.case_triggers(CASES, exec_high=0.8)["execution"] is False
+    assert "below 80 %" in countermeasures.case_rules(0.8)["execution"]
+    ipa = _ipa({"EV": "concentrate here"})
+    table = countermeasures.countermeasure_table(ipa, CASES, countermeasures.load_catalogue(), conf_level=0.9,
+                                                 exec_high=0.88)
+    evidence = table.set_index("key")["evidence"]
+    assert "(90% CI 2.0 to 5.0)" in evidence["inflation"] and "below 88%" in evidence["execution"]
+    with pytest.raises(ValueError, match="conf_level"):
+        countermeasures.countermeasure_table(ipa, CASES, countermeasures.load_catalogue(), conf_level=95)

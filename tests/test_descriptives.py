@@ -14,9 +14,11 @@ import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from analysis.data.codebook import load_codebook  # noqa: E402
+from analysis.core.params import DEFAULTS  # noqa: E402
 from analysis.findings.descriptives import (  # noqa: E402
-    construct_means, group_comparison, likert_distribution, other_answers, pareto_table, plot_likert_diverging,
-    plot_pareto, posthoc, problems_by_group, sample_table,
+    POSTHOC_COLUMNS, compare_groups, construct_means, group_comparison, item_agreement, likert_distribution,
+    modal_levels, multi_select, option_labels, other_answers, pareto_summary, pareto_table, plot_construct_means,
+    plot_likert_diverging, plot_pareto, posthoc, posthoc_significant, problems_by_group, sample_table,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,8 +92,40 @@ def test_construct_means_against_hand_values():
 def test_construct_means_validation():
     with pytest.raises(ValueError, match="'PA' of scores is not numeric"):
         construct_means(pd.DataFrame({"PA": ["a", "b"]}))
-    with pytest.raises(ValueError, match="conf"):
-        construct_means(pd.DataFrame({"PA": [1.0, 2.0]}), conf=95)
+    with pytest.raises(ValueError, match="conf_level must be a number between 0 and 1"):
+        construct_means(pd.DataFrame({"PA": [1.0, 2.0]}), conf_level=95)
+
+
+def test_construct_means_conf_level_default_and_width():
+    x = pd.DataFrame({"PA": [2.0, 3.0, 4.0, 4.5, 5.0]})
+    default = construct_means(x).iloc[0]
+    assert default["ci_low"] == construct_means(x, conf_level=DEFAULTS["conf_level"]).iloc[0]["ci_low"]
+    narrow = construct_means(x, conf_level=0.5).iloc[0]
+    se = np.std(x["PA"], ddof=1) / np.sqrt(5)
+    assert narrow["ci_high"] - narrow["ci_low"] == pytest.approx(2 * stats.t.ppf(0.75, 4) * se)
+
+
+def test_modal_levels_first_largest_level_per_variable(codebook):
+    demo = pd.DataFrame({"D1": [2, 2, 3, 3, 1], "D2": [4, 4, 4, 1, 1]})
+    modes = modal_levels(sample_table(demo, codebook))
+    assert list(modes.index) == ["D1", "D2"]
+    assert modes.loc["D1", "level"] == 2                # tie 2 vs 3: the first in codebook order
+    assert modes.loc["D2", "level"] == 4 and modes.loc["D2", "pct"] == pytest.approx(0.6)
+    assert modes["pct"].dtype == float                  # the sample's types are kept
+    with pytest.raises(ValueError, match=r"sample lacks column\(s\) \['n'\]"):
+        modal_levels(pd.DataFrame({"variable": ["D1"]}))
+
+
+def test_plot_construct_means(codebook):
+    means = construct_means(pd.DataFrame({"PA": [4.0, 5.0, 4.5], "OUT": [2.0, 3.0, 2.5]}))
+    fig = plot_construct_means(means, {"PA": "aware", "OUT": "overall"}, ["OUT"], (1, 5), conf_level=0.9)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["overall", "aware"]     # lowest mean at the bottom
+    assert ax.get_xlabel() == "Mean score (1–5) with 90% CI"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["driver", "outcome"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"no label for construct\(s\) \['OUT'\]"):
+        plot_construct_means(means, {"PA": "aware"}, ["OUT"], (1, 5))
 
 
 # ----------------------------------------------------------------------------- Likert items
@@ -321,6 +355,78 @@ def test_other_answers():
         other_answers(pd.Series(["a", 3], name="P_other_text"))
 
 
+def test_item_agreement_top_two_codes_in_item_order(codebook):
+    items = pd.DataFrame({"PA1": [5, 4, 3, 1, np.nan], "OS2": [4, 4, 4, 2, 1]})
+    a = item_agreement(likert_distribution(items, codebook))
+    assert a["item"].tolist() == [i for i in codebook.items() if i in ("PA1", "OS2")]
+    r = a.set_index("item")
+    assert r.loc["PA1", "pct_agree"] == pytest.approx(2 / 4) and r.loc["PA1", "n_valid"] == 4
+    assert r.loc["OS2", "pct_agree"] == pytest.approx(3 / 5)
+    assert bool(r.loc["OS2", "reverse"]) is ("OS2" in codebook.reverse_items)
+    strict = item_agreement(likert_distribution(items, codebook), agree_from=5).set_index("item")
+    assert strict.loc["PA1", "pct_agree"] == pytest.approx(1 / 4) and strict.loc["OS2", "pct_agree"] == 0
+    with pytest.raises(ValueError, match="dist lacks"):
+        item_agreement(pd.DataFrame({"item": ["PA1"]}))
+
+
+def test_compare_groups_stacks_groupings_with_their_own_holm_family():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"PA": rng.normal(3, 1, 60), "TG": rng.normal(3, 1, 60)})
+    groups = pd.DataFrame({"D1": np.repeat([1, 2], 30), "D2": np.tile([1, 2, 3], 20)})
+    both = compare_groups(scores, groups)
+    assert both["grouping"].tolist() == ["D1", "D1", "D2", "D2"]
+    pd.testing.assert_frame_equal(both.iloc[2:].reset_index(drop=True), group_comparison(scores, groups["D2"]))
+    with pytest.raises(ValueError, match="no grouping columns"):
+        compare_groups(scores, groups[[]])
+
+
+def test_posthoc_significant_follows_only_significant_tests():
+    scores = pd.DataFrame({"PA": np.r_[np.linspace(1, 2, 30), np.linspace(4, 5, 30)],
+                           "TG": np.tile(np.linspace(1, 5, 30), 2)})
+    groups = pd.DataFrame({"D1": np.repeat([1, 2], 30)})
+    comparisons = compare_groups(scores, groups)
+    ph = posthoc_significant(scores, groups, comparisons, alpha=0.05)
+    assert list(ph.columns) == POSTHOC_COLUMNS
+    assert ph["construct"].tolist() == ["PA"] and ph.iloc[0]["A"] == 1 and ph.iloc[0]["B"] == 2
+    none = posthoc_significant(scores, groups, comparisons.assign(p_holm=1.0))
+    assert none.empty and list(none.columns) == POSTHOC_COLUMNS
+    with pytest.raises(ValueError, match=r"groups lacks the grouping column\(s\) \['D1'\]"):
+        posthoc_significant(scores, groups.rename(columns={"D1": "X"}), comparisons)
+
+
+def test_multi_select_and_option_labels(codebook):
+    cols = codebook.multi_columns("P")
+    other = f"P_{codebook.multi_other_code('P')}"
+    resp = pd.DataFrame(0, index=[10, 11, 12], columns=cols)
+    resp.loc[10, cols[0]] = resp.loc[10, other] = 1
+    resp.loc[12, [cols[1], cols[2]]] = 1                 # respondent 11 ticked nothing: skipped
+    m = multi_select(resp, codebook, "P")
+    assert m.n_answered == 2 and list(m.chosen.index) == [10, 12] and m.n_respondents == 3
+    assert other not in m.chosen.columns and m.other_column == other and m.n_other == 1
+    assert m.n_ticked.tolist() == [2, 2]
+    assert m.max_choices == codebook.multi_spec("P").get("max_choices")
+    labels = option_labels(codebook, "P", "zh")
+    assert list(labels) == cols and labels[cols[0]] == codebook.multi_options("P", "zh")[int(cols[0][2:])]
+    with pytest.raises(ValueError, match="'Q' is not a multi-select question"):
+        multi_select(resp, codebook, "Q")
+    with pytest.raises(ValueError, match="responses lacks"):
+        multi_select(resp.drop(columns=other), codebook, "P")
+
+
+def test_pareto_summary_steep_and_flat():
+    steep = pareto_table(pd.DataFrame({"a": [1] * 9 + [0], "b": [1] + [0] * 9, "c": [1] + [0] * 9,
+                                       "d": [1] + [0] * 9}), dict(zip("abcd", "abcd")))
+    s = pareto_summary(steep)                            # 9 of 12 mentions: a alone is short of 80 %, b crosses
+    assert (s.n_options, s.n_vital, s.n_tied_excluded) == (4, 2, 2)    # c and d tie with b
+    assert s.vital_mentions_share == pytest.approx(10 / 12) and s.top_to_last == pytest.approx(9.0)
+    assert s.vital_options_share == 0.5 and s.steep                   # 0.5 is still steep
+    flat = pareto_summary(pareto_table(pd.DataFrame({"a": [1, 1], "b": [1, 0], "c": [1, 1]}),
+                                       dict(zip("abc", "abc"))))
+    assert flat.n_vital == 2 and flat.vital_options_share == pytest.approx(2 / 3) and not flat.steep
+    with pytest.raises(ValueError, match="steep_share"):
+        pareto_summary(steep, steep_share=1.5)
+
+
 # ----------------------------------------------------------------------------- problems by group
 def test_problems_by_group_chi2_and_cramers_v_by_hand():
     g = pd.Series(["x"] * 20 + ["y"] * 20, name="D1")
@@ -358,6 +464,26 @@ def test_problems_by_group_three_groups_and_small_expected_warning():
     small = problems_by_group(pd.DataFrame({"P_4": [1] * 5 + [0] * 7}), g6, {"P_4": "four"}).tests.iloc[0]
     assert small["small_expected_warning"] and small["min_expected"] == pytest.approx(2.5)
     assert small["n_expected_lt5"] == 4
+    assert not small["cochran_lenient_ok"]                              # 4 of 4 cells below 5 (> 20 %)
+    assert t.loc["P_4", "cochran_lenient_ok"] and t.loc["P_9", "cochran_lenient_ok"]
+
+
+def test_problems_by_group_cochran_lenient_boundary():
+    def lenient(sizes, ticked):
+        g = pd.Series(np.repeat(np.arange(1, len(sizes) + 1), sizes), name="D1")
+        multi = pd.DataFrame({"P_1": [1] * ticked + [0] * (sum(sizes) - ticked)})
+        return problems_by_group(multi, g, {"P_1": "one"}).tests.iloc[0]
+
+    # share ticked 0.4: expected chosen 4, 4, 16, 16, 16 → 2 of 10 cells below 5 (exactly 20 %): passes
+    ok = lenient([10, 10, 40, 40, 40], 56)
+    assert ok["n_expected_lt5"] == 2 and ok["min_expected"] == pytest.approx(4) and ok["cochran_lenient_ok"]
+    assert ok["small_expected_warning"]                                 # the strict form fails
+    # three groups of 10: 3 of 10 cells below 5 (30 %): fails
+    assert not lenient([10, 10, 10, 40, 40], 44)["cochran_lenient_ok"]
+    # 2 of 10 cells below 5, but one expects 0.5 (< 1): fails
+    tiny = lenient([5, 95, 100, 100, 100], 40)          # group of 5 expects 0.5 chosen, 4.5 not chosen
+    assert tiny["n_expected_lt5"] == 2 and tiny["min_expected"] == pytest.approx(0.5)
+    assert not tiny["cochran_lenient_ok"]
 
 
 def test_problems_by_group_drops_small_groups():

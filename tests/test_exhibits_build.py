@@ -73,8 +73,9 @@ def test_values_merge_refuses_a_key_computed_twice():
 
 
 def test_stage_helper_gives_parameters_and_refuses_the_undeclared():
-    st = stage("07_countermeasures", {"lang": "en"}, quiet=True)
-    assert st.params == {"lang": "en"} and st.source == "notebooks/07_countermeasures.ipynb"
+    namespace = {"lang": "en", "case_rules": DEFAULTS["case_rules"], "conf_level": 0.9}
+    st = stage("07_countermeasures", namespace, quiet=True)
+    assert st.params == namespace and st.source == "notebooks/07_countermeasures.ipynb"
     assert set(st.statuses) == {"survey", "cases"} and isinstance(st.simulated, bool)
     with pytest.raises(stages.StageError, match="does not declare tables 'ipa'"):
         st.table("ipa", Table(pd.DataFrame({"a": [1]}), "x"))

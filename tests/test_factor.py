@@ -434,3 +434,126 @@ def test_item_assignment_matches_constructs_to_factors():
     assert out["primary_factor"].to_dict() == {"a1": "F2", "a2": "F2", "b1": "F1", "b2": "F1"}
     assert out["matched_factor"].to_dict() == {"a1": "F2", "a2": "F2", "b1": "F1", "b2": "F1"}
     assert out["with_construct_mates"].all() and out.loc["b2", "n_salient"] == 2
+
+
+# --------------------------------------------------------------------------- PCA, the whole analysis, reading it
+def test_pca_loadings_are_scaled_eigenvectors(bfi_answers):
+    small = bfi_answers[ITEMS[:10]]
+    R = exploratory.correlation_matrix(small).to_numpy()
+    ev, vec = np.linalg.eigh(R)
+    one = exploratory.pca(small, 1, rotation="none")
+    first = vec[:, -1] * np.sqrt(ev[-1])
+    first = first * np.sign(first.sum())
+    assert np.allclose(one.loadings["C1"].to_numpy(), first)
+    assert one.variance.loc[0, "ss_loadings"] == pytest.approx(ev[-1])  # SS of a component = its eigenvalue
+    full = exploratory.pca(small, 10, rotation="none")
+    assert np.allclose(full.communalities, 1.0)  # all components reproduce every item's variance
+
+
+def test_pca_varimax_keeps_communalities_and_flips_signs(bfi_answers):
+    small = bfi_answers[ITEMS[:10]]
+    raw, rot = exploratory.pca(small, 3, rotation="none"), exploratory.pca(small, 3)
+    assert np.allclose(raw.communalities, rot.communalities)
+    assert (rot.loadings.sum() > 0).all() and list(rot.loadings.columns) == ["C1", "C2", "C3"]
+    assert rot.communalities.mean() > exploratory.efa(small, 3, rotation="varimax").communalities.mean()
+
+
+def test_pca_bad_arguments(bfi_answers):
+    small = bfi_answers[ITEMS[:4]]
+    with pytest.raises(ValueError, match="rotation"):
+        exploratory.pca(small, 2, rotation="oblimin")
+    with pytest.raises(ValueError, match="n_components"):
+        exploratory.pca(small, 5)
+    with pytest.raises(ValueError, match="n_components"):
+        exploratory.pca(small, 0)
+
+
+def test_largest_factor_correlation_by_hand():
+    phi = pd.DataFrame([[1, .2, -.6], [.2, 1, .4], [-.6, .4, 1]], index=["F1", "F2", "F3"],
+                       columns=["F1", "F2", "F3"])
+    assert exploratory.largest_factor_correlation(phi) == (("F1", "F3"), pytest.approx(0.6))
+    order = ["F3", "F2", "F1"]
+    assert exploratory.largest_factor_correlation(phi.loc[order, order])[0] == ("F3", "F1")
+    one = pd.DataFrame([[1.0]], index=["F1"], columns=["F1"])
+    assert exploratory.largest_factor_correlation(one) == (("F1", "F1"), 0.0)
+    with pytest.raises(ValueError, match="square"):
+        exploratory.largest_factor_correlation(phi.iloc[:2])
+
+
+def _hand_assignment() -> pd.DataFrame:
+    return pd.DataFrame({"item": ["a1", "a2", "a3", "b1", "b2"], "construct": ["A", "A", "A", "B", "B"],
+                         "primary_factor": ["F1", "F1", "F2", "F2", "F2"],
+                         "primary_loading": [0.7, 0.4, 0.6, 0.8, -0.5],
+                         "construct_factor": ["F1", "F1", "F1", "F2", "F2"],
+                         "with_construct_mates": [True, True, False, True, True],
+                         "matched_factor": ["F1", "F1", "F1", "F2", "F2"],
+                         "on_matched_factor": [True, True, False, True, True], "n_salient": [1, 1, 2, 1, 1]})
+
+
+def test_construct_match_by_hand():
+    out = exploratory.construct_match(_hand_assignment())
+    assert out["construct"].tolist() == ["A", "B"] and out["n_items"].tolist() == [3, 2]
+    assert out["factor"].tolist() == ["F1", "F2"]
+    assert out["share_with_mates"].tolist() == pytest.approx([2 / 3, 1.0])
+    with pytest.raises(ValueError, match="n_salient"):
+        exploratory.construct_match(_hand_assignment().drop(columns="n_salient"))
+
+
+def _hand_efa() -> exploratory.EFAResult:
+    items = pd.Index(["a1", "a2", "a3", "b1", "b2"], name="item")
+    L = pd.DataFrame({"F1": [.7, .4, .1, .0, .1], "F2": [.1, .2, .6, .8, -.5], "F3": [.1, .5, .2, .0, .6]},
+                     index=items)
+    phi = pd.DataFrame(np.array([[1, .3, .1], [.3, 1, -.2], [.1, -.2, 1]]), index=pd.Index(L.columns, name="factor"),
+                       columns=L.columns)
+    h2 = pd.Series(np.diag(L.to_numpy() @ phi.to_numpy() @ L.to_numpy().T), index=items)
+    return exploratory.EFAResult(loadings=L, structure=L @ phi.to_numpy(), communalities=h2, uniquenesses=1 - h2,
+                                 variance=pd.DataFrame(), phi=phi, fit={})
+
+
+def test_summarize_efa_by_hand():
+    s = exploratory.summarize_efa(_hand_efa(), _hand_assignment(), reverse_items=["a2", "b2"], loading_cut=0.5)
+    assert s.construct_factor.to_dict() == {"A": "F1", "B": "F2"}
+    assert s.factor_order == ["F1", "F2", "F3"] and s.unmatched == ["F3"] and s.shared == {}
+    assert s.misplaced["item"].tolist() == ["a3"] and s.cross_loading == ["a3"]
+    assert s.weak == ["a2"]  # |0.4| < 0.5; |-0.5| is not below the cut
+    assert s.phi_pair == ("F1", "F2") and s.phi_max == pytest.approx(0.3)
+    assert s.unmatched_reverse_mean == pytest.approx((.5 + .6) / 2)
+    assert s.unmatched_other_mean == pytest.approx((.1 + .2 + .0) / 3)
+    with pytest.raises(ValueError, match="EFAResult"):
+        exploratory.summarize_efa(_hand_efa().loadings, _hand_assignment())
+
+
+def test_factor_structure_is_the_single_functions(bfi_reverse_scored):
+    fs = exploratory.factor_structure(bfi_reverse_scored, CONSTRUCTS, n_factors=0, n_iter=3, seed=5, salient=0.3)
+    assert fs.n_factors == fs.n_constructs == 5 and fs.missing == "pairwise"
+    pd.testing.assert_frame_equal(fs.retention, exploratory.retention_table(bfi_reverse_scored, seed=5, n_iter=3))
+    pd.testing.assert_frame_equal(fs.kmo, exploratory.kmo(bfi_reverse_scored))
+    ref = exploratory.efa(bfi_reverse_scored, 5)
+    pd.testing.assert_frame_equal(fs.efa.loadings, ref.loadings)
+    assert fs.assignment["item"].tolist() == ITEMS
+    assert exploratory.factor_structure(bfi_reverse_scored, CONSTRUCTS, n_factors=2, n_iter=2).efa.loadings.shape \
+        == (25, 2)
+
+
+def test_factor_structure_bad_arguments(bfi_reverse_scored):
+    x = bfi_reverse_scored
+    with pytest.raises(ValueError, match="n_factors"):
+        exploratory.factor_structure(x, CONSTRUCTS, n_factors=-1)
+    with pytest.raises(ValueError, match="salient"):
+        exploratory.factor_structure(x, CONSTRUCTS, salient=1.5)
+    with pytest.raises(ValueError, match="more than one construct"):
+        exploratory.factor_structure(x, {"A": ["A1", "A2"], "B": ["A2", "C1"]})
+    with pytest.raises(ValueError, match="Z9"):
+        exploratory.factor_structure(x, {"A": ["A1", "Z9"]})
+
+
+def test_compare_solutions(bfi_reverse_scored):
+    fs = exploratory.factor_structure(bfi_reverse_scored, CONSTRUCTS, n_iter=2, seed=1, rotation="oblimin")
+    cmp = exploratory.compare_solutions(bfi_reverse_scored, fs)
+    assert cmp["solution"].tolist() == ["PCA + varimax (thesis recipe)", "minres + varimax", "minres + oblimin (used)"]
+    assert cmp["max_factor_r"].iloc[:2].tolist() == [0.0, 0.0]
+    assert cmp["max_factor_r"].iloc[2] == pytest.approx(exploratory.largest_factor_correlation(fs.efa.phi)[1])
+    assert cmp["mean_h2"].iloc[2] == pytest.approx(fs.efa.communalities.mean())
+    assert cmp["mean_h2"].iloc[0] > cmp["mean_h2"].iloc[1]  # components keep the unique variance
+    with pytest.raises(ValueError, match="FactorStructure"):
+        exploratory.compare_solutions(bfi_reverse_scored, fs.efa)

@@ -57,7 +57,7 @@ def scores(truth, processed) -> pd.DataFrame:
 def importance(truth, scores, cb) -> pd.DataFrame:
     drivers, outcome = cb.constructs("driver"), cb.constructs("outcome")[0]
     assert drivers == truth["constructs"]["drivers"] and outcome == truth["constructs"]["outcome"]
-    return relative_importance(scores[outcome], scores[drivers], n_boot=0)
+    return relative_importance(scores[outcome], scores[drivers], n_boot=0).table
 
 
 def test_lmg_ranks_the_two_strongest_true_causes_first(truth, importance):

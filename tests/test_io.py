@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.core import paths
 from analysis.data.importers import DataImportError, import_survey, read_wjx_pair
-from conftest import ROOT
 
 TEXT, NUMBER = paths.SURVEY_TEXT, paths.SURVEY_NUMBER
 

@@ -66,6 +66,32 @@ def test_reverse_items_table_covers_every_reverse_item(codebook):
     assert (rev["alpha_r_not_rescored"] < rev["alpha_with_r"]).all()
 
 
+@pytest.fixture(scope="module")
+def evaluation(codebook, items):
+    """The notebook's evaluation, recomputed from the build's scored items with the build's choices."""
+    from analysis.measure.validity import evaluate_scales
+
+    values = _values("reliability")
+    lo, hi = codebook.bounds(codebook.items()[0])
+    return evaluate_scales(items, codebook.items_by_construct(), lo=lo, hi=hi, reverse=codebook.reverse_items,
+                           missing=values["relMissing"])
+
+
+def test_tables_in_results_equal_evaluate_scales(evaluation):
+    _need(*(RESULTS / f"{n}.csv" for n in ("item_total", "reverse_items", "validity", "cfa_fit")))
+    for name, frame in (("item_total", evaluation.item_total), ("reverse_items", evaluation.reverse_items),
+                        ("validity", evaluation.validity), ("cfa_fit", evaluation.cfa.fit)):
+        got = pd.read_csv(RESULTS / f"{name}.csv")
+        for col in [c for c in got.columns if c in frame.columns]:
+            if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+                np.testing.assert_allclose(got[col], frame[col], atol=1e-6, err_msg=f"{name}.{col}")
+            else:
+                assert got[col].tolist() == frame[col].tolist(), f"{name}.{col}"
+    values = _values("reliability")
+    assert values["cfaFitVerdict"] == evaluation.fit_verdict
+    assert values["nItemsBelowCut"] == int(evaluation.item_total["below_cut"].sum())
+
+
 def test_kmo_in_values_equals_kmo(items):
     from analysis.measure.exploratory import kmo
 

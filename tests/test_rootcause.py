@@ -16,8 +16,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from analysis.data.codebook import from_dict, load_codebook  # noqa: E402
+from analysis.core.params import DEFAULTS  # noqa: E402
 from analysis.findings.rootcause import (  # noqa: E402
-    QUADRANTS, importance_performance, ols_hc3, plot_cause_map, plot_ipa, relative_importance, shapley_r2,
+    QUADRANTS, Correlation, OLSResult, RelativeImportance, category_shares, complete_rows, criterion_correlation,
+    importance_performance, ipa_cut_sensitivity, ols_hc3, plot_cause_map, plot_ipa, plot_relative_importance,
+    relative_importance, root_causes, shapley_r2, sign_flips, significant_drivers, top_separated,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +65,12 @@ def test_ols_hc3_matches_r_sandwich(name):
     np.testing.assert_allclose(c["beta"].to_numpy()[1:], ref["beta"], **TOL)
     np.testing.assert_allclose(c["vif"].to_numpy()[1:], ref["vif"], **TOL)
     assert np.isnan(c["beta"].iloc[0]) and np.isnan(c["vif"].iloc[0])
-    fit = res.fit
-    assert fit["n"] == ref["n"] and fit["k"] == len(ref["x"]) and fit["cov_type"] == "HC3"
+    assert isinstance(res, OLSResult)
+    assert res.n == ref["n"] and res.k == len(ref["x"]) and res.cov_type == "HC3"
     for key in ["r2", "adj_r2", "F_hc3", "p_F", "df_num", "df_denom"]:
-        np.testing.assert_allclose(fit[key], ref[key], rtol=1e-6, atol=1e-300, err_msg=key)
+        np.testing.assert_allclose(getattr(res, key), ref[key], rtol=1e-6, atol=1e-300, err_msg=key)
+    assert list(res.fit_stats()) == ["n", "k", "r2", "adj_r2", "F_hc3", "df_num", "df_denom", "p_F"]
+    assert list(res.slopes.index) == ref["x"]
 
 
 @pytest.mark.parametrize("name", ["synthetic", "swiss"])
@@ -116,7 +121,7 @@ def test_single_predictor_gets_all_r2():
 # ----------------------------------------------------------------------------- recovery
 def test_lmg_ranks_the_two_dominant_drivers_first():
     y, X = _simulate()
-    ri = relative_importance(y, X, n_boot=300, seed=1)
+    ri = relative_importance(y, X, n_boot=300, seed=1).table
     assert set(ri["construct"].iloc[:2]) == {"PA", "TG"}
     assert list(ri["rank"]) == list(range(1, 9))
     top = ri.set_index("construct")
@@ -131,13 +136,16 @@ def test_lmg_ranks_the_two_dominant_drivers_first():
 def test_relative_importance_is_seeded_and_fast():
     ref, y, X = _reference("synthetic")
     t0 = time.perf_counter()
-    a = relative_importance(y, X, n_boot=1000, seed=42)
+    res = relative_importance(y, X, n_boot=1000, seed=42)
     elapsed = time.perf_counter() - t0
-    b = relative_importance(y, X, n_boot=1000, seed=42)
+    a, b = res.table, relative_importance(y, X, n_boot=1000, seed=42).table
     pd.testing.assert_frame_equal(a, b)
     assert elapsed < 5.0, f"1000 bootstrap decompositions took {elapsed:.1f} s"
-    assert a.attrs["n_boot_used"] == 1000 and a.attrs["seed"] == 42
-    c = relative_importance(y, X, n_boot=1000, seed=43)
+    assert isinstance(res, RelativeImportance)
+    assert (res.n_boot, res.n_boot_used, res.seed, res.top) == (1000, 1000, 42, 2)
+    assert res.predictors == tuple(ref["x"]) and res.n == len(X)
+    assert res.r2 == pytest.approx(ref["r2"], abs=1e-10)
+    c = relative_importance(y, X, n_boot=1000, seed=43).table
     assert not np.allclose(a["ci_low"], c["ci_low"])
     # point estimates do not depend on the bootstrap
     np.testing.assert_allclose(a.set_index("construct").loc[ref["x"], "lmg"], [ref["lmg"][k] for k in ref["x"]],
@@ -146,9 +154,11 @@ def test_relative_importance_is_seeded_and_fast():
 
 def test_relative_importance_without_bootstrap():
     y, X = _simulate(n=100)
-    ri = relative_importance(y, X, n_boot=0)
+    res = relative_importance(y, X, n_boot=0)
+    ri = res.table
     assert ri["ci_low"].isna().all() and ri["p_top"].isna().all()
     assert ri["rank"].tolist() == list(range(1, 9))
+    assert res.n_boot_used == 0 and res.seed is None
 
 
 def test_listwise_deletion_is_reported():
@@ -157,8 +167,9 @@ def test_listwise_deletion_is_reported():
     X.iloc[0, 0] = np.nan
     y = y.copy()
     y.iloc[1] = np.nan
-    assert ols_hc3(y, X).fit["n"] == 98
-    assert relative_importance(y, X, n_boot=0)["n"].iloc[0] == 98
+    assert ols_hc3(y, X).n == 98
+    assert relative_importance(y, X, n_boot=0).n == 98
+    assert len(complete_rows(y, X)) == 98
 
 
 # ----------------------------------------------------------------------------- validation
@@ -179,6 +190,10 @@ def test_input_validation_names_the_column():
         ols_hc3(y, X.to_numpy())
     with pytest.raises(ValueError, match="n_boot"):
         relative_importance(y, X, n_boot=-1)
+    with pytest.raises(ValueError, match="conf_level"):
+        ols_hc3(y, X, conf_level=95)
+    with pytest.raises(ValueError, match="conf_level"):
+        relative_importance(y, X, n_boot=0, conf_level=1.0)
 
 
 # ----------------------------------------------------------------------------- IPA
@@ -225,7 +240,7 @@ def test_ipa_value_on_cut_counts_as_low_and_validation():
 @pytest.fixture(scope="module")
 def results():
     y, X = _simulate(n=200, seed=8)
-    ri = relative_importance(y, X, n_boot=50, seed=1)
+    ri = relative_importance(y, X, n_boot=50, seed=1).table
     perf = pd.Series(np.linspace(2.5, 3.6, 8), index=DRIVERS)
     ipa = importance_performance(ri.set_index("construct")["lmg"], perf)
     return ri, ipa
@@ -318,3 +333,138 @@ def test_plot_cause_map_validation(results, codebook):
         plot_cause_map(ipa, ri, codebook, lang="fr")
     with pytest.raises(ValueError, match="share_of_r2"):
         plot_cause_map(ipa, ri.drop(columns="share_of_r2"), codebook)
+
+
+# ----------------------------------------------------------------------------- defaults and reading helpers
+def test_defaults_come_from_params_yaml():
+    import inspect
+
+    assert inspect.signature(ols_hc3).parameters["conf_level"].default == DEFAULTS["conf_level"]
+    sig = inspect.signature(relative_importance).parameters
+    assert sig["n_boot"].default == DEFAULTS["n_boot"] and sig["conf_level"].default == DEFAULTS["conf_level"]
+    assert sig["seed"].default is None
+
+
+def _ols_by_hand(b, p, vif=None):
+    """An OLSResult with given slopes and p values (intercept first), for the reading helpers."""
+    terms = ["const"] + [f"x{k}" for k in range(1, len(b))]
+    coefs = pd.DataFrame({"term": terms, "b": b, "p": p, "vif": vif or [np.nan] + [1.0] * (len(b) - 1),
+                          "beta": [np.nan] + list(b[1:])})
+    return OLSResult(coefs, n=50, k=len(b) - 1, r2=0.3, adj_r2=0.25, F_hc3=4.0, df_num=len(b) - 1.0,
+                     df_denom=50.0 - len(b), p_F=0.01)
+
+
+def test_significant_drivers_uses_one_minus_conf_level():
+    ols = _ols_by_hand([1.0, 0.5, -0.2, 0.1], [0.0, 0.0499, 0.0501, 0.009])
+    assert significant_drivers(ols, 0.95) == ["x1", "x3"]          # the intercept never counts
+    assert significant_drivers(ols, 0.99) == ["x3"]
+    assert significant_drivers(ols, 0.90) == ["x1", "x2", "x3"]
+    with pytest.raises(ValueError, match="conf_level"):
+        significant_drivers(ols, 5)
+
+
+def test_sign_flips_compares_slope_and_correlation():
+    ols = _ols_by_hand([1.0, 0.5, -0.2, 0.1], [0.0] * 4)
+    r = pd.Series({"x1": 0.4, "x2": 0.3, "x3": -0.1, "OUT": 1.0})
+    assert sign_flips(ols, r) == ["x2", "x3"]
+    with pytest.raises(ValueError, match=r"\['x3'\]"):
+        sign_flips(ols, r.drop("x3"))
+
+
+def test_complete_rows_puts_the_outcome_first_and_drops_incomplete_rows():
+    y, X = _simulate(n=30)
+    X = X.copy()
+    X.iloc[3, 2] = np.nan
+    d = complete_rows(y, X)
+    assert list(d.columns) == ["OUT"] + DRIVERS and len(d) == 29 and 3 not in d.index
+    pd.testing.assert_series_equal(d["OUT"], y.drop(3))
+
+
+def test_top_separated_reads_the_intervals():
+    t = pd.DataFrame({"share_ci_low": [0.4, 0.30, 0.1], "share_ci_high": [0.6, 0.5, 0.29]})
+    assert top_separated(t, 2) is True                             # 0.30 > 0.29
+    assert top_separated(t.assign(share_ci_high=[0.6, 0.5, 0.30]), 2) is False   # touching counts as overlap
+    assert top_separated(t, 1) is False                            # 0.4 < 0.5
+    with pytest.raises(ValueError, match="top"):
+        top_separated(t, 3)
+    with pytest.raises(ValueError, match="share_ci_low"):
+        top_separated(t.drop(columns="share_ci_low"))
+
+
+# ----------------------------------------------------------------------------- IPA helpers
+def test_root_causes_in_priority_order():
+    importance = pd.Series({"A": 0.40, "B": 0.30, "C": 0.10, "D": 0.20})
+    performance = pd.Series({"A": 2.5, "B": 2.8, "C": 2.9, "D": 3.6})   # mean 2.95: A, B low and important
+    ipa = importance_performance(importance, performance)
+    assert root_causes(ipa) == ipa.loc[ipa["quadrant"] == "concentrate here", "construct"].tolist()
+    assert set(root_causes(ipa)) == {"A", "B"}
+    assert root_causes(ipa[ipa["quadrant"] != "concentrate here"]) == []
+    with pytest.raises(ValueError, match="quadrant"):
+        root_causes(ipa.drop(columns="quadrant"))
+
+
+def test_ipa_cut_sensitivity_on_a_hand_checkable_example():
+    importance = pd.Series({"A": 40.0, "B": 30.0, "C": 10.0, "D": 20.0})   # mean 25, median 25
+    performance = pd.Series({"A": 3.2, "B": 3.4, "C": 3.1, "D": 3.9})      # mean 3.4, median 3.3
+    t = ipa_cut_sensitivity(importance, performance, midpoint=3.0)
+    assert list(t.columns) == ["mean", "midpoint", "median"] and t.index.name == "construct"
+    assert list(t.index) == importance_performance(importance, performance)["construct"].tolist()
+    assert t.loc["A", "mean"] == "concentrate here" and t.loc["B", "mean"] == "concentrate here"   # 3.4 is not > 3.4
+    assert (t.loc[["A", "B"], "midpoint"] == "keep up the good work").all()   # everyone above 3.0
+    assert t.loc["B", "median"] == "keep up the good work"                    # 3.4 > median 3.3
+    assert t.loc["A", "median"] == "concentrate here"
+
+
+def test_category_shares_sum_by_category(codebook):
+    t = pd.DataFrame({"construct": DRIVERS, "share_of_r2": np.arange(1, 9) / 36})
+    s = category_shares(t, codebook, "en")
+    cats = pd.Series({c: codebook.cause_category(c, "en") for c in DRIVERS})
+    expected = t.set_index("construct")["share_of_r2"].groupby(cats).sum()
+    assert s.sum() == pytest.approx(1.0)
+    assert list(s) == sorted(s, reverse=True)
+    for cat, v in expected.items():
+        assert s[cat] == pytest.approx(v)
+    with pytest.raises(ValueError, match="lang"):
+        category_shares(t, codebook, "fr")
+
+
+# ----------------------------------------------------------------------------- criterion
+def test_criterion_correlation_by_hand():
+    rng = np.random.default_rng(4)
+    x = pd.Series(rng.normal(size=60), name="OUT")
+    y = pd.Series(np.round(2 * x + rng.normal(size=60)), name="G1")
+    y.iloc[0] = np.nan
+    c = criterion_correlation(x, y, conf_level=0.90)
+    assert isinstance(c, Correlation) and c.n == 59 and c.conf_level == 0.90
+    r = np.corrcoef(x.iloc[1:], y.iloc[1:])[0, 1]
+    assert c.r == pytest.approx(r)
+    half = 1.6448536269514722 / np.sqrt(59 - 3)
+    assert (c.ci_low, c.ci_high) == (pytest.approx(np.tanh(np.arctanh(r) - half)),
+                                     pytest.approx(np.tanh(np.arctanh(r) + half)))
+    assert c.rho == pytest.approx(np.corrcoef(x.iloc[1:].rank(), y.iloc[1:].rank())[0, 1])
+    with pytest.raises(ValueError, match="same index"):
+        criterion_correlation(x, y.iloc[1:])
+    with pytest.raises(ValueError, match="'G1'"):
+        criterion_correlation(x, y.astype(str))
+    with pytest.raises(ValueError, match="complete pairs"):
+        criterion_correlation(x.iloc[:4], y.iloc[:4])
+
+
+# ----------------------------------------------------------------------------- relative importance figure
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.filterwarnings("ignore:Glyph")
+def test_plot_relative_importance(results, codebook, lang, font_for):
+    ri, _ = results
+    with matplotlib.rc_context(font_for(lang)):
+        fig = plot_relative_importance(ri, codebook, lang, conf_level=0.9)
+    ax = fig.axes[0]
+    # most important on top: the last bar (highest y) is rank 1
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[-1] == codebook.label(ri["construct"].iloc[0], lang) and len(ticks) == 8
+    widths = [b.get_width() for b in ax.patches]
+    np.testing.assert_allclose(widths, 100 * ri["share_of_r2"].to_numpy()[::-1])
+    assert "90" in ax.get_xlabel()
+    assert ax.lines[-1].get_xdata()[0] == pytest.approx(100 / 8)   # the equal-share line
+    plt.close(fig)
+    with pytest.raises(ValueError, match="share_ci_low"):
+        plot_relative_importance(ri.drop(columns="share_ci_low"))

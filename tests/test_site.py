@@ -16,7 +16,6 @@ import http.server
 import re
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 

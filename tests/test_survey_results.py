@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.build.results import MeasurementChoices, run
+from analysis.build.results import MeasurementChoices, measurement_results, run
+from analysis.data.codebook import load_codebook
 from conftest import ROOT
 
 REF = ROOT / "tests" / "fixtures" / "r_reference"
@@ -30,6 +31,13 @@ def bfi_out(tmp_path_factory):
 
 def _csv(out, name):
     return pd.read_csv(out / f"{name}.csv")
+
+
+def _reflect(codebook, items):
+    """−1 for the reverse-keyed items, +1 for the others: loadings of scored items → of answered items."""
+    reverse = set(load_codebook(codebook).reverse_items)
+    assert reverse & set(items), "the check needs at least one reverse-keyed item"
+    return pd.Series([-1.0 if i in reverse else 1.0 for i in items], index=items)
 
 
 def test_output_files_and_readme(bfi_out):
@@ -75,8 +83,10 @@ def test_kmo_bartlett_agree_with_psych(bfi_out):
 def test_efa_agrees_with_psych_up_to_order_and_sign(bfi_out):
     ref = json.loads((REF / "psy_efa.json").read_text())["minres_oblimin"]
     r = pd.DataFrame(ref["loadings"]).set_index("item")
-    # both R's fixture and make results fit the items as answered (not reverse-scored)
+    # R's fixture fits the items as answered, make results (like notebook 04) the reverse-scored items:
+    # reversing an item flips the sign of its row of loadings and changes nothing else
     py = _csv(bfi_out, "efa_loadings").pivot(index="item", columns="factor", values="loading").loc[r.index]
+    py = py.mul(_reflect(ROOT / "tests/fixtures/codebooks/bfi.yaml", py.index), axis=0)
     for col in r.columns:
         best = max(py.columns, key=lambda c: abs(np.corrcoef(py[c], r[col])[0, 1]))
         sign = np.sign(np.corrcoef(py[best], r[col])[0, 1])
@@ -135,6 +145,7 @@ def test_unseen_instrument_agrees_with_r_on_every_file(unseen_out):
     b = _csv(unseen_out, "bartlett").iloc[0]
     assert b["chisq"] == pytest.approx(ref["bartlett"]["chisq"], abs=1e-3) and b["df"] == ref["bartlett"]["df"]
     py = _csv(unseen_out, "efa_loadings").pivot(index="item", columns="factor", values="loading").loc[ref["efa"]["items"]]
+    py = py.mul(_reflect(UNSEEN / "unseen.yaml", py.index), axis=0)  # R fitted the items as answered
     for col in ref["efa"]["loadings"]:
         col = np.asarray(col)
         best = max(py.columns, key=lambda c: abs(np.corrcoef(py[c], col)[0, 1]))
@@ -156,3 +167,25 @@ def test_listwise_uses_complete_responses_everywhere(tmp_path):
     complete = int(pd.read_csv(UNSEEN / "unseen.csv").dropna().shape[0])
     assert set(_csv(tmp_path, "reliability")["n"]) == {complete}
     assert _csv(tmp_path, "bartlett")["n"].iloc[0] == complete
+
+
+def test_make_results_reports_what_the_notebooks_report(built):
+    """The same functions with the same choices: make results on the shipped survey = notebooks 03 and 04."""
+    cb = load_codebook(built / "data" / "raw" / "codebook.yaml")
+    responses = pd.read_csv(built / "data" / "processed" / "responses.csv")
+    tables = measurement_results(responses, cb).tables()
+    notebook = lambda name: pd.read_csv(built / "results" / f"{name}.csv")  # noqa: E731
+    rel = notebook("reliability")
+    cols = ["construct", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"]
+    pd.testing.assert_frame_equal(tables["reliability"][cols].reset_index(drop=True), rel[cols],
+                                  check_dtype=False, atol=1e-8, rtol=0)
+    fit = notebook("cfa_fit").iloc[0]
+    for key in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "n"):
+        assert tables["cfa_fit"][key].iloc[0] == pytest.approx(fit[key], abs=1e-7), key
+    kmo = notebook("kmo_bartlett").set_index("item")["msa"]
+    ours = tables["kmo"].set_index("item")["msa"]
+    assert np.abs(ours.loc[kmo.index] - kmo).max() < 1e-12
+    load = notebook("efa_loadings")[["item", "factor", "loading"]]
+    merged = load.merge(tables["efa_loadings"], on=["item", "factor"], suffixes=("_nb", "_results"))
+    assert len(merged) == len(load) and np.abs(merged["loading_nb"] - merged["loading_results"]).max() < 1e-12
+    assert notebook("retention").equals(tables["retention"][["method", "n_factors"]].reset_index(drop=True))

@@ -88,6 +88,19 @@ class Stage:
         """Read a JSON file the stage declares as an input (as :meth:`read`)."""
         return json.loads(self._input(name).read_text(encoding="utf-8"))
 
+    def truth(self, kind: str = "survey") -> dict | None:
+        """The simulator's truth for ``kind`` ("survey" or "cases"), or None on real data.
+
+        The truth (``data/raw/simulation_truth_<kind>.json``, a declared input)
+        is read only when the data of that kind are the simulated stand-in, so
+        a real survey can never be checked against, or mixed with, a made-up truth.
+        """
+        record = self.statuses.get(kind, self.status)
+        path = self._input(f"data/raw/simulation_truth_{kind}.json")
+        if not record.get("simulated", self.simulated) or not path.exists():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
     # ------------------------------------------------------------------ writing
     def _declared(self, kind: str, name: str) -> None:
         kinds = (kind,) if kind != "tables" else ("tables", "tex_only")
@@ -116,6 +129,18 @@ class Stage:
                                    source=self.source, simulated=self._require_status(),
                                    column_format=table.column_format, formatters=table.formatters,
                                    note=table.note, raw=table.raw, escape=table.escape, font_size=table.font_size)
+
+    def placeholder(self, name: str, reason: str, columns: list[str] | None = None) -> paths.Written:
+        """Write declared table ``name`` as a comment-only file and an empty CSV (see ``writers.write_placeholder``).
+
+        For a section that does not apply to these data, such as the check
+        against the simulated truth on a real survey: the paper prints nothing there.
+        """
+        self._declared("tables", name)
+        tex_only = name in self.declaration.outputs.get("tex_only", ())
+        return writers.write_placeholder(name, generated_dir=paths.GENERATED,
+                                         results_dir=None if tex_only else paths.RESULTS, source=self.source,
+                                         reason=reason, columns=columns)
 
     def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> paths.Written:
         """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON."""

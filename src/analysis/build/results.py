@@ -18,111 +18,160 @@ tables out.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.checks import check_choice, check_conf_level, check_missing, check_positive_int
+from analysis.core.params import DEFAULTS
 from analysis.data import cleaning
-from analysis.measure import confirmatory, exploratory, reliability
 from analysis.data.codebook import Codebook, load_codebook
 from analysis.data.importers import import_survey
-from analysis.core.params import DEFAULTS
+from analysis.measure import exploratory, reliability, validity
 
 EXTRACTIONS = ("minres", "ml", "pa")
 ROTATIONS = ("none", "varimax", "promax", "oblimin")
-MISSINGS = ("pairwise", "listwise")
+MISSINGS = ("pairwise", "listwise")  # = analysis.core.checks.MISSING
 
 
 @dataclass(frozen=True)
 class MeasurementChoices:
-    """The analytic choices; ``n_factors = 0`` means one factor per codebook construct."""
+    """The analytic choices of ``make results``, defaults from ``params.yaml``.
+
+    Attributes
+    ----------
+    n_factors : int
+        Factors of the EFA; 0 means one per codebook construct.
+    extraction, rotation : str
+        EFA extraction (minres, ml, pa) and rotation (none, varimax, promax, oblimin).
+    missing : {'pairwise', 'listwise'}
+        Missing answers: pairwise-complete statistics (psych) or complete responses only.
+    seed : int
+        Seed of parallel analysis.
+    n_iter : int
+        Random data sets of parallel analysis.
+    conf_level : float
+        Confidence level of α's intervals.
+    """
 
     n_factors: int = DEFAULTS["n_factors"]
     extraction: str = DEFAULTS["extraction"]
     rotation: str = DEFAULTS["rotation"]
     missing: str = DEFAULTS["missing"]
     seed: int = DEFAULTS["seed"]
-    parallel_iterations: int = DEFAULTS["parallel_iterations"]
+    n_iter: int = DEFAULTS["n_iter"]
+    conf_level: float = DEFAULTS["conf_level"]
 
     def __post_init__(self):
-        for name, value, allowed in (("extraction", self.extraction, EXTRACTIONS),
-                                     ("rotation", self.rotation, ROTATIONS), ("missing", self.missing, MISSINGS)):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        check_choice(self.extraction, "extraction", EXTRACTIONS)
+        check_choice(self.rotation, "rotation", ROTATIONS)
+        check_missing(self.missing)
+        check_conf_level(self.conf_level)
+        check_positive_int(self.n_iter, "n_iter")
         if self.n_factors < 0:
             raise ValueError(f"n_factors must be 0 (= number of constructs) or positive; got {self.n_factors}")
 
 
-def measurement_results(responses: pd.DataFrame, codebook: Codebook,
-                        choices: MeasurementChoices = MeasurementChoices()) -> dict[str, pd.DataFrame]:
-    """All measurement tables for item answers as given (one row per response).
+@dataclass(frozen=True, eq=False)
+class MeasurementResults:
+    """What :func:`measurement_results` computes: the scales' evaluation and the factor structure.
 
-    Reliability and item statistics are computed on reverse-scored items (a
-    reverse-keyed item enters as min + max − x). KMO, Bartlett, parallel
-    analysis, EFA and CFA use the items as answered: reversing an item only
-    flips the sign of its loadings and leaves KMO, Bartlett, eigenvalues,
-    communalities and CFA fit unchanged, and loadings then compare directly with
-    R run on the same file. With ``missing = "listwise"`` every table uses the
-    complete responses only; with ``"pairwise"`` (psych's default) each
-    statistic uses all available answers. Constructs with a single item are
-    left out of the reliability tables (α needs two items) and of the CFA.
-
-    Returns a dict of tidy DataFrames keyed by file stem: reliability,
-    item_stats, item_descriptives, kmo, bartlett, retention, parallel,
-    efa_loadings, efa_communalities, efa_variance, efa_factor_correlations,
-    efa_warnings, cfa_fit, cfa_loadings.
+    Attributes
+    ----------
+    scales : ScaleEvaluation
+        :func:`analysis.measure.validity.evaluate_scales`, as notebook 03 calls it.
+    structure : FactorStructure
+        :func:`analysis.measure.exploratory.factor_structure`, as notebook 04 calls it.
+    item_descriptives : DataFrame
+        Item statistics per construct, each with its own answer scale.
+    choices : MeasurementChoices
     """
-    from analysis.data.cleaning import reverse_score
 
+    scales: validity.ScaleEvaluation
+    structure: exploratory.FactorStructure
+    item_descriptives: pd.DataFrame
+    choices: MeasurementChoices
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables written to ``OUT``, keyed by file stem (see :data:`FILE_DOCS`).
+
+        Returns
+        -------
+        dict of str to DataFrame
+        """
+        ev, fs = self.scales, self.structure
+        fit = fs.efa
+        phi = fit.phi.copy()
+        phi.index.name = "factor"
+        fit_cols = ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
+        cfa_fit = ev.cfa.fit
+        return {
+            "reliability": ev.reliability, "item_stats": ev.item_total, "item_descriptives": self.item_descriptives,
+            "kmo": fs.kmo, "bartlett": fs.bartlett, "retention": fs.retention, "parallel": fs.parallel.table,
+            "efa_loadings": exploratory.efa_loadings_long(fit),
+            "efa_communalities": pd.DataFrame({"item": fit.communalities.index,
+                                               "communality": fit.communalities.to_numpy()}),
+            "efa_variance": fit.variance, "efa_factor_correlations": phi.reset_index(),
+            "efa_warnings": pd.DataFrame({"warning": list(fit.warnings)}, dtype=object),
+            "cfa_fit": cfa_fit[fit_cols + [c for c in cfa_fit.columns if c not in fit_cols]].reset_index(drop=True),
+            "cfa_loadings": ev.loadings,
+        }
+
+
+def measurement_results(responses: pd.DataFrame, codebook: Codebook,
+                        choices: MeasurementChoices = MeasurementChoices()) -> MeasurementResults:
+    """All measurement analyses of item answers as given (one row per response).
+
+    The same functions, with the same choices, as notebooks 03 and 04: the
+    reverse-keyed items are reverse-scored (min + max − x) and every statistic
+    is computed on the scored items. Reversing an item flips the sign of its
+    loadings only; KMO, Bartlett, eigenvalues, communalities and the CFA's fit
+    do not change. With ``missing = "listwise"`` every table uses the complete
+    responses only; with ``"pairwise"`` (psych's default) reliability, item
+    statistics and the EFA use all available answers, and the CFA and HTMT
+    complete responses (as lavaan and semTools). Constructs with a single
+    item are left out of the reliability tables (α needs two items) and of the
+    CFA; responses without any item answer are dropped first.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response, the codebook's item columns among them (answers as codes).
+    codebook : Codebook
+        Constructs, items, reverse keys and answer scales.
+    choices : MeasurementChoices
+        The analytic choices.
+
+    Returns
+    -------
+    MeasurementResults
+    """
     constructs = {c: its for c, its in codebook.items_by_construct().items() if its}
     items = [i for its in constructs.values() for i in its]
     answered = responses[items].apply(pd.to_numeric, errors="coerce")
     answered = answered[answered.notna().any(axis=1)].reset_index(drop=True)
     if choices.missing == "listwise":
         answered = answered.dropna().reset_index(drop=True)
-    scored = reverse_score(answered, codebook)
+    scored = cleaning.reverse_score(answered, codebook)
     multi = {c: its for c, its in constructs.items() if len(its) >= 2}
-    out: dict[str, pd.DataFrame] = {}
-    data = answered
-
-    rel = reliability.reliability_table(scored, multi)
-    out["reliability"] = rel
-    it = reliability.item_total_table(scored, multi)
-    out["item_stats"] = it
+    reverse = [i for i in codebook.reverse_items if i in items]
+    # evaluate_scales' floor/ceiling flags need one answer scale; item_descriptives below
+    # gives every construct its own, so an instrument that mixes scales is still described right
+    lo, hi = codebook.bounds(items[0])
+    scales = validity.evaluate_scales(scored, multi, lo=lo, hi=hi, reverse=reverse, missing=choices.missing,
+                                      conf_level=choices.conf_level)
+    structure = exploratory.factor_structure(scored, constructs, n_factors=choices.n_factors,
+                                             extraction=choices.extraction, rotation=choices.rotation,
+                                             missing=choices.missing, n_iter=choices.n_iter, seed=choices.seed)
     desc = []
     for c, its in constructs.items():
-        lo, hi = codebook.bounds(its[0])
-        d = reliability.item_statistics(scored[its], lo, hi)
+        d = reliability.item_statistics(scored[its], *codebook.bounds(its[0]))
         d.insert(0, "construct", c)
         desc.append(d)
-    out["item_descriptives"] = pd.concat(desc, ignore_index=True)
-
-    out["kmo"] = exploratory.kmo(data, missing=choices.missing)
-    out["bartlett"] = exploratory.bartlett(data, missing=choices.missing)
-    out["retention"] = exploratory.retention_table(data, seed=choices.seed, n_iter=choices.parallel_iterations,
-                                              missing=choices.missing)
-    out["parallel"] = exploratory.parallel_analysis(data, n_iter=choices.parallel_iterations, seed=choices.seed,
-                                               missing=choices.missing).table
-
-    k = choices.n_factors or len(constructs)
-    fit = exploratory.efa(data, k, extraction=choices.extraction, rotation=choices.rotation, missing=choices.missing)
-    out["efa_loadings"] = exploratory.efa_loadings_long(fit)
-    out["efa_communalities"] = pd.DataFrame({"item": fit.communalities.index,
-                                             "communality": fit.communalities.to_numpy()})
-    out["efa_variance"] = fit.variance
-    phi = fit.phi.copy()
-    phi.index.name = "factor"
-    out["efa_factor_correlations"] = phi.reset_index()
-    out["efa_warnings"] = pd.DataFrame({"warning": list(fit.warnings)}, dtype=object)
-
-    cfa = confirmatory.cfa(data, multi)
-    fit_cols = ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
-    out["cfa_fit"] = cfa.fit[fit_cols + [c for c in cfa.fit.columns if c not in fit_cols]].reset_index(drop=True)
-    out["cfa_loadings"] = cfa.loadings
-    return out
+    return MeasurementResults(scales=scales, structure=structure,
+                              item_descriptives=pd.concat(desc, ignore_index=True), choices=choices)
 
 
 FILE_DOCS = {
@@ -151,6 +200,22 @@ FILE_DOCS = {
 
 
 def write_results(tables: dict[str, pd.DataFrame], out: Path, header: str) -> list[Path]:
+    """Write each table as ``OUT/<name>.csv`` (unrounded, ten significant digits) and a README.md that documents them.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        File stem → table.
+    out : Path
+        The output folder (created if needed; the user's, not a stage's).
+    header : str
+        First paragraph of the README: the survey, the codebook and the choices.
+
+    Returns
+    -------
+    list of Path
+        The CSV files written.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in tables.items():
@@ -158,37 +223,68 @@ def write_results(tables: dict[str, pd.DataFrame], out: Path, header: str) -> li
         table.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
         written.append(path)
     lines = ["# Measurement results", "", header, "",
-             "Every file is a tidy CSV: one row per unit, unrounded numbers. Reliability and item statistics "
-             "are computed on reverse-scored items; KMO, Bartlett, retention, EFA and CFA on the items as "
-             "answered (reversing an item only flips the sign of its loadings). With MISSING=listwise every "
-             "table uses complete responses only. Made by `make results` (src/analysis/build/results.py).", "",
+             "Every file is a tidy CSV: one row per unit, unrounded numbers. Every statistic is computed on the "
+             "items with the reverse-keyed ones reverse-scored, by the same functions and with the same choices "
+             "as notebooks 03 and 04 (reversing an item only flips the sign of its loadings; KMO, Bartlett, "
+             "eigenvalues, communalities and CFA fit do not change). With MISSING=listwise every table uses "
+             "complete responses only. Made by `make results` (src/analysis/build/results.py).", "",
              "| file | columns |", "| --- | --- |"]
     lines += [f"| `{n}.csv` | {FILE_DOCS.get(n, '')} |" for n in tables]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return written
 
 
-def run(survey: list[str], codebook_path: str, out: str, clean: str = "default",
-        choices: MeasurementChoices = MeasurementChoices()) -> dict[str, pd.DataFrame]:
+def run(survey: list[str], codebook_path: str, out: str, clean: str = DEFAULTS["clean"],
+        choices: MeasurementChoices = MeasurementChoices()) -> MeasurementResults:
+    """Import, clean and analyse one survey, and write every table to ``out``.
+
+    Parameters
+    ----------
+    survey : list of str
+        The export: one file (.csv, .xlsx, .sav) or the Wenjuanxing pair (by text, by number).
+    codebook_path : str
+        The instrument's codebook (YAML).
+    out : str
+        Output folder.
+    clean : {'default', 'none'}
+        The exclusion rules of params.yaml, or none.
+    choices : MeasurementChoices
+        The analytic choices.
+
+    Returns
+    -------
+    MeasurementResults
+        What was computed; the files also hold the exclusion log and the scale scores.
+    """
     cb = load_codebook(codebook_path)
     canonical = import_survey(cb, *survey)
-    rules = cleaning.rules_from_params({"clean": clean})
-    exclusions = cleaning.apply_exclusions(canonical, cb, rules)
-    kept, log = exclusions.kept, exclusions.log
-    tables = measurement_results(kept, cb, choices)
+    exclusions = cleaning.apply_exclusions(canonical, cb, cleaning.rules_from_params({"clean": clean}))
+    kept = exclusions.kept
+    results = measurement_results(kept, cb, choices)
     scores = cleaning.scale_scores(cleaning.reverse_score(kept, cb), cb)
     scores.insert(0, "case_id", kept["case_id"].to_numpy())
-    tables["exclusion_log"] = log
-    tables["scale_scores"] = scores
+    tables = {**results.tables(), "exclusion_log": exclusions.log, "scale_scores": scores}
     header = (f"Survey: {', '.join(survey)}; codebook: {codebook_path}; cleaning: {clean} "
               f"({len(canonical)} submitted, {len(kept)} analysed); choices: n_factors={choices.n_factors or 'constructs'}, "
               f"extraction={choices.extraction}, rotation={choices.rotation}, missing={choices.missing}, "
-              f"seed={choices.seed}.")
+              f"seed={choices.seed}, n_iter={choices.n_iter}, conf_level={choices.conf_level}.")
     write_results(tables, Path(out), header)
-    return tables
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line of ``make results`` (``python -m analysis.build.results --help``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when the survey or codebook cannot be used (the message names the problem).
+    """
     ap = argparse.ArgumentParser(prog="python -m analysis.build.results", description=__doc__.splitlines()[0])
     ap.add_argument("--survey", required=True, help="survey file (.csv, .xlsx, .sav) or the Wenjuanxing text export")
     ap.add_argument("--survey-number", default="", help="the Wenjuanxing number export, for a pair")
@@ -200,18 +296,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rotation", default=DEFAULTS["rotation"], choices=ROTATIONS)
     ap.add_argument("--missing", default=DEFAULTS["missing"], choices=MISSINGS)
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    ap.add_argument("--n-iter", type=int, default=DEFAULTS["n_iter"])
+    ap.add_argument("--conf-level", type=float, default=DEFAULTS["conf_level"])
     args = ap.parse_args(argv)
     survey = [args.survey] + ([args.survey_number] if args.survey_number else [])
-    choices = MeasurementChoices(n_factors=args.n_factors, extraction=args.extraction, rotation=args.rotation,
-                                 missing=args.missing, seed=args.seed)
     try:
-        tables = run(survey, args.codebook, args.out, args.clean, choices)
+        choices = MeasurementChoices(n_factors=args.n_factors, extraction=args.extraction, rotation=args.rotation,
+                                     missing=args.missing, seed=args.seed, n_iter=args.n_iter,
+                                     conf_level=args.conf_level)
+        results = run(survey, args.codebook, args.out, args.clean, choices)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    rel = tables["reliability"]
-    print(f"wrote {len(tables)} tables and README.md to {args.out}")
-    print(rel[["construct", "n_items", "n", "alpha", "omega_total"]].to_string(index=False))
+    tables = results.tables()
+    print(f"wrote {len(tables) + 2} tables and README.md to {args.out}")
+    print(tables["reliability"][["construct", "n_items", "n", "alpha", "omega_total"]].to_string(index=False))
     if len(tables["efa_warnings"]):
         print("EFA warnings:", "; ".join(tables["efa_warnings"]["warning"]))
     return 0

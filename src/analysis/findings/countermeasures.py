@@ -17,13 +17,36 @@ from typing import Mapping
 import pandas as pd
 import yaml
 
+from analysis.core.checks import check_conf_level
+from analysis.core.params import DEFAULTS
+
 CATALOGUE = Path(__file__).with_name("countermeasures.yaml")
-#: Rules that make a case finding call for a measure (documented in the paper).
-CASE_RULES = {
-    "inflation": "the confidence interval of mean self − review inflation lies above zero",
-    "execution": "the mean budget execution rate is below 90 %",
-    "result_use": "fewer than all assessable medium and poor projects were cut or cancelled as the rule asks",
-}
+#: The execution rate below which execution calls for a measure: params.yaml, ``case_rules.exec_high``.
+EXEC_HIGH = DEFAULTS["case_rules"]["exec_high"]
+
+
+def case_rules(exec_high: float = EXEC_HIGH) -> dict[str, str]:
+    """The rules that make a case finding call for a measure, in words (documented in the paper).
+
+    Parameters
+    ----------
+    exec_high : float
+        Execution-rate threshold of the execution rule (a share, e.g. 0.9).
+
+    Returns
+    -------
+    dict of str to str
+        ``inflation``, ``execution``, ``result_use`` → the rule.
+    """
+    return {
+        "inflation": "the confidence interval of mean self − review inflation lies above zero",
+        "execution": f"the mean budget execution rate is below {100 * exec_high:g} %",
+        "result_use": "fewer than all assessable medium and poor projects were cut or cancelled as the rule asks",
+    }
+
+
+#: The rules with the shipped threshold.
+CASE_RULES = case_rules()
 
 
 def load_catalogue(path: str | Path = CATALOGUE) -> dict:
@@ -52,14 +75,16 @@ def load_catalogue(path: str | Path = CATALOGUE) -> dict:
     return cat
 
 
-def case_triggers(values: Mapping[str, float]) -> dict[str, bool]:
-    """Which case findings call for a measure, by :data:`CASE_RULES`.
+def case_triggers(values: Mapping[str, float], exec_high: float = EXEC_HIGH) -> dict[str, bool]:
+    """Which case findings call for a measure, by :func:`case_rules`.
 
     Parameters
     ----------
     values : mapping of str to float
         The case notebook's values (``results/cases.json``); reads
         ``inflationCILow``, ``execMeanPct`` and ``pctRuleCompliant``.
+    exec_high : float
+        Execution-rate threshold (a share; params.yaml ``case_rules.exec_high``).
 
     Returns
     -------
@@ -73,13 +98,14 @@ def case_triggers(values: Mapping[str, float]) -> dict[str, bool]:
     """
     return {
         "inflation": float(values["inflationCILow"]) > 0,
-        "execution": float(values["execMeanPct"]) < 90,
+        "execution": float(values["execMeanPct"]) < 100 * exec_high,
         "result_use": float(values["pctRuleCompliant"]) < 100,
     }
 
 
 def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | None, catalogue: dict,
-                         lang: str = "en") -> pd.DataFrame:
+                         lang: str = DEFAULTS["lang"], *, exec_high: float = EXEC_HIGH,
+                         conf_level: float = DEFAULTS["conf_level"]) -> pd.DataFrame:
     """Ordered countermeasures with their evidence.
 
     Root causes (drivers in the "concentrate here" quadrant, by priority) come
@@ -95,8 +121,12 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
         The case notebook's values (``results/cases.json``), or None.
     catalogue : dict
         From :func:`load_catalogue`.
-    lang : str, default ``"en"``
+    lang : str
         The language of the measures' wording.
+    exec_high : float
+        Execution-rate threshold of the execution rule (params.yaml ``case_rules.exec_high``).
+    conf_level : float
+        The confidence level the case notebook used for the inflation interval.
 
     Returns
     -------
@@ -129,14 +159,16 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
         if row:
             rows.append(row)
     if case_values is not None:
-        fired = case_triggers(case_values)
-        v = case_values
+        check_conf_level(conf_level)
+        fired = case_triggers(case_values, exec_high)
+        v, pct = case_values, f"{100 * conf_level:g}%"
+        below = f"{100 * exec_high:g}%"
         evidence = {
             "inflation": (f"self-scores exceed re-evaluations by {float(v['inflationMean']):.1f} points on average "
-                          f"(95% CI {float(v['inflationCILow']):.1f} to {float(v['inflationCIHigh']):.1f}); "
+                          f"({pct} CI {float(v['inflationCILow']):.1f} to {float(v['inflationCIHigh']):.1f}); "
                           f"{float(v['pctDowngraded']):.0f}% of reviewed projects downgraded", "tab:cases_inflation"),
             "execution": (f"mean execution {float(v['execMeanPct']):.1f}%; {float(v['pctExecBelowNinety']):.0f}% of forms "
-                          f"below 90%; slowest fund source: {v['slowestSource']}", "tab:cases_execution"),
+                          f"below {below}; slowest fund source: {v['slowestSource']}", "tab:cases_execution"),
             "result_use": (f"{float(v['pctRuleCompliant']):.0f}% of {int(v['nRuleAssessed'])} assessable medium or poor "
                            "projects were cut or cancelled as required", "tab:cases_compliance"),
         }

@@ -1,8 +1,10 @@
 """Descriptive statistics of the survey: sample, construct levels, item answers, group
 differences and the multi-select "main problems" question.
 
-Every function is pure: it validates its input, then returns a tidy DataFrame (or a
-matplotlib Figure) and never reads or writes files or changes global style.
+Every function is pure: it validates its input, then returns a tidy DataFrame, a small
+frozen dataclass (:class:`MultiSelect`, :class:`ParetoSummary`) or a matplotlib Figure,
+and never reads or writes files or changes global style. The paper's tables, sentences
+and macros built from these results are in :mod:`analysis.exhibits.descriptives`.
 
 Conventions (decided here, reported in the docstrings and the paper's methods):
 
@@ -46,27 +48,25 @@ Welch, B. L. (1951). On the comparison of several mean values: an alternative
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from analysis.core.checks import check_frame, check_lang, check_numeric
+
+from analysis.core.checks import check_conf_level, check_frame, check_lang, check_numeric, require_columns
+from analysis.core.params import DEFAULTS
 
 __all__ = [
-    "sample_table", "construct_means", "likert_distribution", "plot_likert_diverging",
-    "group_comparison", "posthoc", "pareto_table", "plot_pareto", "other_answers",
-    "ProblemsByGroup", "problems_by_group",
+    "sample_table", "modal_levels", "construct_means", "plot_construct_means", "likert_distribution",
+    "item_agreement", "plot_likert_diverging", "group_comparison", "compare_groups", "posthoc",
+    "posthoc_significant", "MultiSelect", "multi_select", "option_labels", "pareto_table", "ParetoSummary",
+    "pareto_summary", "plot_pareto", "other_answers", "ProblemsByGroup", "problems_by_group",
 ]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-
-
-
-
 def _check_codebook(codebook: Any) -> None:
     for attr in ("items", "demographics", "anchors", "bounds"):
         if not hasattr(codebook, attr):
@@ -194,8 +194,29 @@ def sample_table(demographics: pd.DataFrame, codebook: Any, lang: str = "en") ->
     return out
 
 
+def modal_levels(sample: pd.DataFrame) -> pd.DataFrame:
+    """The most frequent level of every variable of a sample table.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        Output of :func:`sample_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The row of ``sample`` with the largest ``n`` for each variable (the first
+        level in codebook order on a tie), indexed by ``variable`` in table order.
+    """
+    require_columns(sample, ("variable", "n"), "sample")
+    first = sample.groupby("variable", sort=False)["n"].idxmax()
+    out = sample.loc[first.to_numpy()].copy()
+    out.index = pd.Index(first.index, name="variable")
+    return out
+
+
 # ----------------------------------------------------------------------------- construct levels
-def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0.95,
+def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf_level: float = DEFAULTS["conf_level"],
                     agree_threshold: float = 4.0, disagree_threshold: float = 2.0) -> pd.DataFrame:
     """Mean of each construct score with its CI, a one-sample t test against the scale
     midpoint, Cohen's d and the share of respondents who agree.
@@ -207,7 +228,7 @@ def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0
         Missing scores are dropped per construct.
     midpoint : float, default 3.0
         Test value: the neutral point of the 5-point scale.
-    conf : float, default 0.95
+    conf_level : float, default ``params.yaml``'s ``conf_level``
         Confidence level of the t interval of the mean.
     agree_threshold, disagree_threshold : float, default 4.0 and 2.0
         A respondent *agrees* when the construct score is ≥ ``agree_threshold``
@@ -232,8 +253,7 @@ def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0
     if scores.shape[1] == 0:
         raise ValueError("scores has no columns")
     check_numeric(scores, scores.columns, "scores")
-    if not 0 < conf < 1:
-        raise ValueError(f"conf must lie in (0, 1), not {conf}")
+    conf_level = check_conf_level(conf_level)
     rows = []
     for c in scores.columns:
         x = scores[c].dropna().to_numpy(float)
@@ -242,7 +262,7 @@ def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0
         if n >= 2:
             mean, sd = float(x.mean()), float(x.std(ddof=1))
             tt = stats.ttest_1samp(x, midpoint)
-            ci = tt.confidence_interval(confidence_level=conf)
+            ci = tt.confidence_interval(confidence_level=conf_level)
             row.update(mean=mean, sd=sd, se=sd / np.sqrt(n), ci_low=float(ci.low),
                        ci_high=float(ci.high), t=float(tt.statistic), df=n - 1, p=float(tt.pvalue),
                        cohen_d=(mean - midpoint) / sd if sd > 0 else np.nan)
@@ -254,6 +274,58 @@ def construct_means(scores: pd.DataFrame, midpoint: float = 3.0, conf: float = 0
         row["midpoint"] = midpoint
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def plot_construct_means(means: pd.DataFrame, labels: Mapping[str, str], outcomes: Sequence[str],
+                         bounds: tuple[int, int], lang: str = "en", colours: Sequence | None = None,
+                         conf_level: float = DEFAULTS["conf_level"]):
+    """Dot plot of the construct means with their confidence intervals, lowest at the bottom.
+
+    Parameters
+    ----------
+    means : pandas.DataFrame
+        Output of :func:`construct_means` (its ``midpoint`` column gives the dashed line).
+    labels : mapping
+        Construct → label on the y axis.
+    outcomes : sequence of str
+        Constructs drawn as outcomes (the others are drivers), in their own colour.
+    bounds : (int, int)
+        Lowest and highest answer code, named in the axis title.
+    lang : {'en', 'zh'}
+        Language of the legend and the axis title.
+    colours : sequence, optional
+        [drivers, outcomes]; default 'C0' and 'C3'.
+    conf_level : float
+        The confidence level of the intervals in ``means``, named in the axis title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    check_lang(lang)
+    require_columns(means, ("construct", "mean", "ci_low", "ci_high", "midpoint"), "means")
+    missing = [c for c in means["construct"] if c not in labels]
+    if missing:
+        raise ValueError(f"labels has no label for construct(s) {missing}")
+    conf_pct = f"{100 * check_conf_level(conf_level):g}"
+    lo, hi = bounds
+    c_driver, c_outcome = tuple(colours)[:2] if colours else ("C0", "C3")
+    order = means.sort_values("mean").reset_index(drop=True)
+    is_outcome = order["construct"].isin(list(outcomes)).to_numpy()
+    fig, ax = plt.subplots(figsize=(5.0, 0.34 * len(order) + 1.0))
+    ypos = np.arange(len(order))
+    for mask, colour, name in ((~is_outcome, c_driver, "driver" if lang == "en" else "影响因素"),
+                               (is_outcome, c_outcome, "outcome" if lang == "en" else "总体成效")):
+        err = [(order["mean"] - order["ci_low"]).to_numpy()[mask], (order["ci_high"] - order["mean"]).to_numpy()[mask]]
+        ax.errorbar(order["mean"].to_numpy()[mask], ypos[mask], xerr=err, fmt="o", color=colour, capsize=3, label=name)
+    ax.axvline(order["midpoint"].iloc[0], color="0.5", ls="--", lw=0.8)
+    ax.set_yticks(ypos, [labels[c] for c in order["construct"]])
+    ax.set_xlabel(f"Mean score ({lo}–{hi}) with {conf_pct}% CI" if lang == "en" else f"均值（{lo}–{hi}）及{conf_pct}%置信区间")
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 # ----------------------------------------------------------------------------- item answers
@@ -300,6 +372,37 @@ def likert_distribution(items: pd.DataFrame, codebook: Any) -> pd.DataFrame:
             rows.append({"construct": codebook.construct_of(item), "item": item, "reverse": item in reverse,
                          "answer": a, "n": n, "pct": n / nv if nv else np.nan, "n_valid": nv})
     return pd.DataFrame(rows)
+
+
+def item_agreement(dist: pd.DataFrame, agree_from: int | None = None) -> pd.DataFrame:
+    """Share of each item's respondents who agree with its printed statement.
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        Output of :func:`likert_distribution`.
+    agree_from : int, optional
+        Lowest answer code that counts as agreeing; default the second-highest code
+        of ``dist`` (4 on a 1–5 scale: "agree" and "strongly agree").
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item, in the order of ``dist``: ``item``, ``construct``,
+        ``reverse``, ``pct_agree`` (share 0–1 of the non-missing answers) and
+        ``n_valid``. Reverse-keyed items are as answered, so agreeing with them
+        means seeing a problem.
+    """
+    require_columns(dist, ("construct", "item", "reverse", "answer", "pct", "n_valid"), "dist")
+    if agree_from is None:
+        agree_from = int(dist["answer"].max()) - 1
+    pct = dist[dist["answer"] >= agree_from].groupby("item", sort=False)["pct"].sum()
+    first = dist.drop_duplicates("item").set_index("item")
+    items = list(first.index)
+    pct = pct.reindex(items, fill_value=0.0)
+    return pd.DataFrame({"item": items, "construct": first["construct"].to_numpy(),
+                         "reverse": first["reverse"].astype(bool).to_numpy(), "pct_agree": pct.to_numpy(),
+                         "n_valid": first["n_valid"].to_numpy()})
 
 
 def plot_likert_diverging(dist: pd.DataFrame, codebook: Any, lang: str = "en", colours: Sequence | None = None,
@@ -384,7 +487,6 @@ def plot_likert_diverging(dist: pd.DataFrame, codebook: Any, lang: str = "en", c
     half = k // 2
     neutral = codes[half] if k % 2 else None
     left_codes = codes[:half]
-    right_codes = codes[half + (1 if k % 2 else 0):]
     extent = 0.0
     for yy, item in bars:
         row = wide.loc[item]
@@ -524,6 +626,32 @@ def group_comparison(scores: pd.DataFrame, group: pd.Series, constructs: Sequenc
     return out
 
 
+def compare_groups(scores: pd.DataFrame, groups: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """:func:`group_comparison` for several groupings, stacked.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Construct scores, one numeric column per construct.
+    groups : pandas.DataFrame
+        One column per grouping variable (e.g. D1 and D2), same index as ``scores``;
+        the column name is reported as ``grouping``.
+    **options
+        Passed to :func:`group_comparison` (``constructs``, ``alpha``, ``min_group_n``,
+        ``large_n``, ``test``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`group_comparison` for each grouping in column order;
+        ``p_holm`` is adjusted within each grouping (a family per grouping).
+    """
+    check_frame(groups, "groups")
+    if groups.shape[1] == 0:
+        raise ValueError("groups has no grouping columns")
+    return pd.concat([group_comparison(scores, groups[c], **options) for c in groups.columns], ignore_index=True)
+
+
 def _dunn(v: pd.Series, g: pd.Series, labels: list) -> pd.DataFrame:
     """Dunn (1964) z tests of mean ranks, with the tie correction."""
     ranks = pd.Series(stats.rankdata(v.to_numpy(float)), index=v.index)
@@ -630,7 +758,141 @@ def posthoc(scores: pd.DataFrame, group: pd.Series, construct: str, test: str,
     return out
 
 
+#: Columns of :func:`posthoc_significant`, in order.
+POSTHOC_COLUMNS = ["grouping", "construct", "method", "A", "B", "mean_A", "mean_B", "diff", "diff_name",
+                   "statistic", "p", "p_adj", "effect", "effect_name"]
+
+
+def posthoc_significant(scores: pd.DataFrame, groups: pd.DataFrame, comparisons: pd.DataFrame,
+                        alpha: float = 1 - DEFAULTS["conf_level"], min_group_n: int = 5) -> pd.DataFrame:
+    """Pairwise comparisons for the omnibus tests that survive the Holm correction.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Construct scores.
+    groups : pandas.DataFrame
+        The grouping columns passed to :func:`compare_groups`.
+    comparisons : pandas.DataFrame
+        Output of :func:`compare_groups` (or :func:`group_comparison`).
+    alpha : float, default 1 − ``conf_level`` of ``params.yaml``
+        A test is followed up when its ``p_holm`` is below ``alpha``.
+    min_group_n : int, default 5
+        As in :func:`group_comparison`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`posthoc` for every significant test, columns
+        :data:`POSTHOC_COLUMNS`; empty (with those columns) when no test is
+        significant, since a pairwise search after a non-significant omnibus test
+        is a fishing trip.
+    """
+    require_columns(comparisons, ("grouping", "construct", "test", "p_holm"), "comparisons")
+    check_frame(groups, "groups")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), not {alpha}")
+    sig = comparisons[comparisons["p_holm"] < alpha]
+    missing = sorted(set(sig["grouping"]) - set(groups.columns))
+    if missing:
+        raise ValueError(f"groups lacks the grouping column(s) {missing} of comparisons")
+    frames = [posthoc(scores, groups[r["grouping"]], r["construct"], r["test"], min_group_n=min_group_n)
+              for _, r in sig.iterrows()]
+    return pd.concat(frames, ignore_index=True)[POSTHOC_COLUMNS] if frames else pd.DataFrame(columns=POSTHOC_COLUMNS)
+
+
 # ----------------------------------------------------------------------------- multi-select: Pareto
+#: Juran's 80/20 convention: the "vital few" reach this share of all mentions (params.yaml ``pareto_share``).
+PARETO_THRESHOLD = DEFAULTS["pareto_share"]
+
+
+@dataclass(frozen=True, eq=False)
+class MultiSelect:
+    """The answers to one multi-select question, ready for :func:`pareto_table`.
+
+    Attributes
+    ----------
+    chosen : pandas.DataFrame
+        0/1 columns of the listed options ("other" left out), one row per
+        respondent who ticked at least one option.
+    n_ticked : pandas.Series
+        Options ticked by each of these respondents, "other" included.
+    n_respondents : int
+        All respondents, answering or not.
+    other_column : str or None
+        The column of the "other" option.
+    n_other : int
+        Respondents who ticked "other".
+    max_choices : int or None
+        The question's cap on choices (None: any number).
+    """
+
+    chosen: pd.DataFrame
+    n_ticked: pd.Series
+    n_respondents: int
+    other_column: str | None
+    n_other: int
+    max_choices: int | None
+
+    @property
+    def n_answered(self) -> int:
+        """Respondents who ticked at least one option."""
+        return int(len(self.chosen))
+
+
+def multi_select(responses: pd.DataFrame, codebook: Any, var: str) -> MultiSelect:
+    """Split a multi-select question into the listed options and "other".
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per respondent with the question's 0/1 columns
+        (``codebook.multi_columns(var)``).
+    codebook : Codebook
+        Gives the option columns, the "other" option and the cap on choices.
+    var : str
+        The question's id, e.g. ``'P'``.
+
+    Returns
+    -------
+    MultiSelect
+        Respondents who ticked nothing are taken to have skipped the question.
+    """
+    check_frame(responses, "responses")
+    _check_codebook(codebook)
+    if var not in codebook.multi_ids:
+        raise ValueError(f"{var!r} is not a multi-select question of the codebook ({codebook.multi_ids})")
+    cols = codebook.multi_columns(var)
+    require_columns(responses, cols, "responses")
+    check_numeric(responses, cols, "responses")
+    other_code = codebook.multi_other_code(var)
+    other_col = f"{var}_{other_code}" if other_code is not None else None
+    answered = responses[cols].sum(axis=1) > 0
+    return MultiSelect(chosen=responses.loc[answered, [c for c in cols if c != other_col]].astype(int),
+                       n_ticked=responses.loc[answered, cols].sum(axis=1), n_respondents=int(len(responses)),
+                       other_column=other_col, n_other=int(responses[other_col].sum()) if other_col else 0,
+                       max_choices=codebook.multi_spec(var).get("max_choices"))
+
+
+def option_labels(codebook: Any, var: str, lang: str = "en") -> dict[str, str]:
+    """Option column (``P_3``) → the option's wording in ``lang``.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    var : str
+        The multi-select question's id.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    dict
+    """
+    check_lang(lang)
+    _check_codebook(codebook)
+    return {f"{var}_{k}": v for k, v in codebook.multi_options(var, lang).items()}
+
+
 def _check_multi(multi: Any, labels: Any) -> pd.DataFrame:
     check_frame(multi, "multi")
     if multi.shape[1] == 0:
@@ -651,7 +913,7 @@ def _check_multi(multi: Any, labels: Any) -> pd.DataFrame:
 
 
 def pareto_table(multi: pd.DataFrame, labels: Mapping[str, str], n_respondents: int | None = None,
-                 threshold: float = 0.80) -> pd.DataFrame:
+                 threshold: float = PARETO_THRESHOLD) -> pd.DataFrame:
     """Pareto table of a multi-select question: which few problems make most mentions.
 
     Parameters
@@ -663,7 +925,7 @@ def pareto_table(multi: pd.DataFrame, labels: Mapping[str, str], n_respondents: 
         Option column → display label (e.g. from ``codebook.multi_options``).
     n_respondents : int, optional
         Denominator of ``share_respondents``; default the number of rows.
-    threshold : float, default 0.80
+    threshold : float, default :data:`PARETO_THRESHOLD` (params.yaml ``pareto_share``)
         Cumulative share of mentions that defines the "vital few" (Juran's 80/20).
 
     Returns
@@ -711,8 +973,68 @@ def pareto_table(multi: pd.DataFrame, labels: Mapping[str, str], n_respondents: 
     return out
 
 
+@dataclass(frozen=True)
+class ParetoSummary:
+    """How steep a Pareto curve is: the result of :func:`pareto_summary`.
+
+    Attributes
+    ----------
+    n_options, n_vital : int
+        Options ranked, and how many of them are vital.
+    vital_options_share : float
+        ``n_vital / n_options`` (Juran's picture: about 0.2).
+    vital_mentions_share : float
+        Share of all mentions the vital few make (NaN without mentions).
+    top_to_last : float
+        Mentions of the top option over those of the last (inf when the last has none).
+    n_tied_excluded : int
+        Options tied in count with the last vital one but not vital.
+    steep : bool
+        The vital few are at most ``steep_share`` of the options: a few problems dominate.
+    """
+
+    n_options: int
+    n_vital: int
+    vital_options_share: float
+    vital_mentions_share: float
+    top_to_last: float
+    n_tied_excluded: int
+    steep: bool
+
+
+def pareto_summary(table: pd.DataFrame, steep_share: float = 0.5) -> ParetoSummary:
+    """Summarise a Pareto table: how few are the vital few?
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`pareto_table` (sorted by count, descending).
+    steep_share : float, default 0.5
+        The curve counts as steep when the vital few are at most this share of the
+        options; a flat curve means problems are broad and none dominates.
+
+    Returns
+    -------
+    ParetoSummary
+    """
+    require_columns(table, ("count", "cumulative_share", "vital_few"), "table")
+    if len(table) == 0:
+        raise ValueError("table has no options")
+    if not 0 < steep_share < 1:
+        raise ValueError(f"steep_share must lie in (0, 1), not {steep_share}")
+    vital = table[table["vital_few"]]
+    n_vital = int(len(vital))
+    share = n_vital / len(table)
+    top, last = table["count"].iloc[0], table["count"].iloc[-1]
+    tied = (table[(table["count"] == vital["count"].iloc[-1]) & ~table["vital_few"]] if n_vital else table.iloc[:0])
+    return ParetoSummary(n_options=int(len(table)), n_vital=n_vital, vital_options_share=share,
+                         vital_mentions_share=vital["cumulative_share"].iloc[-1] if n_vital else np.nan,
+                         top_to_last=float(top) / float(last) if last > 0 else np.inf,
+                         n_tied_excluded=int(len(tied)), steep=bool(share <= steep_share))
+
+
 def plot_pareto(table: pd.DataFrame, lang: str = "en", colours: Sequence | None = None,
-                threshold: float = 0.80, ax=None):
+                threshold: float = PARETO_THRESHOLD, ax=None):
     """Pareto chart: bars of mentions, cumulative share of mentions on a twin axis.
 
     Parameters
@@ -723,7 +1045,7 @@ def plot_pareto(table: pd.DataFrame, lang: str = "en", colours: Sequence | None 
         Language of the axis titles.
     colours : sequence, optional
         [vital-few bars, other bars, cumulative line]; default 'C0', light 'C0', 'C3'.
-    threshold : float, default 0.80
+    threshold : float, default :data:`PARETO_THRESHOLD` (params.yaml ``pareto_share``)
         Height of the dashed reference line.
     ax : matplotlib Axes, optional
 
@@ -842,7 +1164,9 @@ def problems_by_group(multi: pd.DataFrame, group: pd.Series, labels: Mapping[str
         ``tests``: one row per option, ``option``, ``label``, ``k_groups``, ``n``,
         ``chi2``, ``df``, ``p``, ``p_holm`` (Holm across options), ``cramers_v``,
         ``min_expected``, ``n_expected_lt5``, ``small_expected_warning``,
-        ``fisher_p`` (2 × 2 tables only), ``dropped_groups``.
+        ``fisher_p`` (2 × 2 tables only), ``dropped_groups``, ``cochran_lenient_ok``
+        (Cochran's lenient rule holds: at most 20 % of the cells expect fewer than
+        5 and none fewer than 1; False for options without a test).
         ``counts``: long form, one row per option and group, ``option``, ``label``,
         ``group``, ``chosen``, ``n_group``, ``pct`` (chosen / n_group).
 
@@ -894,4 +1218,6 @@ def problems_by_group(multi: pd.DataFrame, group: pd.Series, labels: Mapping[str
         tests.append(row)
     tests = pd.DataFrame(tests)
     tests.insert(tests.columns.get_loc("p") + 1, "p_holm", _holm(tests["p"]))
+    n_cells = 2 * tests["k_groups"]
+    tests["cochran_lenient_ok"] = (tests["n_expected_lt5"] <= 0.2 * n_cells) & (tests["min_expected"] >= 1)
     return ProblemsByGroup(tests, pd.DataFrame(counts))

@@ -11,15 +11,27 @@ The chain of the root-cause step (docs/background.md §4):
 3. :func:`importance_performance` crosses importance (LMG) with performance (the
    construct mean) in an importance-performance matrix (Martilla & James 1977);
    the "concentrate here" drivers are the root causes.
-4. :func:`plot_ipa` and :func:`plot_cause_map` draw the matrix and a fishbone
-   (Ishikawa) summary generated from those results.
+   :func:`ipa_cut_sensitivity` shows whether the root causes depend on where the
+   axes cross; :func:`root_causes` lists them in priority order.
+4. :func:`plot_relative_importance`, :func:`plot_ipa` and :func:`plot_cause_map`
+   draw the shares, the matrix and a fishbone (Ishikawa) summary generated from
+   those results; :func:`category_shares` sums the shares by cause category.
+5. :func:`criterion_correlation` checks the outcome composite against a single
+   overall rating (Pearson's r with a Fisher-z interval, Spearman's ρ).
 
-All functions are pure: data in, a tidy DataFrame or a matplotlib Figure out.
+Helpers of the reading: :func:`complete_rows` (the listwise sample of the
+models), :func:`significant_drivers`, :func:`sign_flips` and
+:func:`top_separated`.
+
+All functions are pure: data in, a tidy DataFrame, a small frozen dataclass or a
+matplotlib Figure out.
 
 References
 ----------
 Bacon, D. R. (2003). A comparison of approaches to importance-performance analysis.
     *International Journal of Market Research*, 45(1), 55–71.
+Fisher, R. A. (1921). On the "probable error" of a coefficient of correlation deduced
+    from a small sample. *Metron*, 1, 3–32.
 Grömping, U. (2006). Relative importance for linear regression in R: the package
     relaimpo. *Journal of Statistical Software*, 17(1), 1–27.
 Grömping, U. (2007). Estimators of relative importance in linear regression based on
@@ -38,16 +50,21 @@ Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import factorial
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from analysis.core.checks import check_lang, require_columns
+from analysis.core.checks import check_conf_level, check_lang, check_positive_int, require_columns
+from analysis.core.params import DEFAULTS
 
 __all__ = [
-    "OLSResult", "ols_hc3", "shapley_r2", "relative_importance", "importance_performance",
-    "QUADRANTS", "plot_ipa", "plot_cause_map",
+    "OLSResult", "ols_hc3", "complete_rows", "significant_drivers", "sign_flips",
+    "shapley_r2", "RelativeImportance", "relative_importance", "top_separated",
+    "importance_performance", "QUADRANTS", "root_causes", "ipa_cut_sensitivity", "category_shares",
+    "Correlation", "criterion_correlation",
+    "plot_relative_importance", "plot_ipa", "plot_cause_map",
 ]
 
 #: IPA quadrant names (Martilla & James 1977), in the order they are fixed:
@@ -101,15 +118,70 @@ def _xy(y: Any, X: Any, min_extra: int = 2) -> tuple[pd.Series, pd.DataFrame]:
     return data[yname], data[X.columns]
 
 
+def complete_rows(y: pd.Series, X: pd.DataFrame) -> pd.DataFrame:
+    """The respondents the models use: rows with the outcome and every predictor (listwise).
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Outcome (its name becomes the first column).
+    X : pandas.DataFrame
+        Predictors, validated as in :func:`ols_hc3`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The outcome followed by the predictors, complete rows only, in the
+        original order; ``complete_rows(y, X).corr()`` is the correlation matrix
+        the models start from.
+    """
+    y, X = _xy(y, X)
+    return pd.concat([y, X], axis=1)
+
+
 # ----------------------------------------------------------------------------- OLS, HC3
-class OLSResult(NamedTuple):
-    """Result of :func:`ols_hc3`: the coefficient table and a dict of fit statistics."""
+@dataclass(frozen=True, eq=False)
+class OLSResult:
+    """Result of :func:`ols_hc3`: the coefficient table and the fit statistics.
+
+    Attributes
+    ----------
+    coefs : pandas.DataFrame
+        One row per term (``const`` first): ``term``, ``b``, ``se_hc3``, ``t``,
+        ``p``, ``ci_low``, ``ci_high``, ``beta``, ``vif``.
+    n, k : int
+        Rows used (after listwise deletion) and predictors.
+    r2, adj_r2 : float
+        R² and adjusted R².
+    F_hc3, df_num, df_denom, p_F : float
+        Robust Wald F test that all slopes are zero, its degrees of freedom and p.
+    cov_type : str
+        ``'HC3'``.
+    """
 
     coefs: pd.DataFrame
-    fit: dict
+    n: int
+    k: int
+    r2: float
+    adj_r2: float
+    F_hc3: float
+    df_num: float
+    df_denom: float
+    p_F: float
+    cov_type: str = "HC3"
+
+    @property
+    def slopes(self) -> pd.DataFrame:
+        """The coefficient table without the intercept, indexed by predictor."""
+        return self.coefs[self.coefs["term"] != "const"].set_index("term")
+
+    def fit_stats(self) -> dict[str, float]:
+        """The numeric fit statistics by name, in the order n, k, r2, adj_r2, F_hc3, df_num, df_denom, p_F."""
+        return {"n": self.n, "k": self.k, "r2": self.r2, "adj_r2": self.adj_r2, "F_hc3": self.F_hc3,
+                "df_num": self.df_num, "df_denom": self.df_denom, "p_F": self.p_F}
 
 
-def ols_hc3(y: pd.Series, X: pd.DataFrame, conf: float = 0.95) -> OLSResult:
+def ols_hc3(y: pd.Series, X: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -> OLSResult:
     """OLS with HC3 robust standard errors, standardized coefficients and VIFs.
 
     Parameters
@@ -119,8 +191,8 @@ def ols_hc3(y: pd.Series, X: pd.DataFrame, conf: float = 0.95) -> OLSResult:
     X : pandas.DataFrame
         Predictors, one numeric column each (e.g. the eight driver constructs). An
         intercept is added. Rows with a missing value in ``y`` or ``X`` are dropped
-        (listwise deletion); ``fit['n']`` reports the rows used.
-    conf : float, default 0.95
+        (listwise deletion); ``n`` of the result reports the rows used.
+    conf_level : float, default ``conf_level`` of params.yaml
         Confidence level of the coefficient intervals.
 
     Returns
@@ -129,9 +201,9 @@ def ols_hc3(y: pd.Series, X: pd.DataFrame, conf: float = 0.95) -> OLSResult:
         ``coefs``: one row per term (``const`` first) with columns ``term``, ``b``,
         ``se_hc3``, ``t``, ``p``, ``ci_low``, ``ci_high``, ``beta`` (standardized
         coefficient b·s_x/s_y, NaN for the intercept) and ``vif`` (NaN for the
-        intercept). ``fit``: ``n``, ``k`` (predictors), ``r2``, ``adj_r2``,
-        ``F_hc3`` (robust Wald F test that all slopes are zero), ``df_num``,
-        ``df_denom``, ``p_F``, ``cov_type`` ('HC3').
+        intercept); the fit statistics ``n``, ``k`` (predictors), ``r2``,
+        ``adj_r2``, ``F_hc3`` (robust Wald F test that all slopes are zero),
+        ``df_num``, ``df_denom``, ``p_F`` and ``cov_type`` ('HC3') as attributes.
 
     Notes
     -----
@@ -156,14 +228,13 @@ def ols_hc3(y: pd.Series, X: pd.DataFrame, conf: float = 0.95) -> OLSResult:
     import statsmodels.api as sm
     from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-    if not 0 < conf < 1:
-        raise ValueError(f"conf must lie in (0, 1), not {conf}")
+    conf_level = check_conf_level(conf_level)
     y, X = _xy(y, X)
     exog = sm.add_constant(X.astype(float), has_constant="add")
     if np.linalg.matrix_rank(exog.to_numpy()) < exog.shape[1]:
         raise ValueError(f"the predictors {list(X.columns)} are perfectly collinear")
     res = sm.OLS(y.astype(float), exog).fit(cov_type="HC3", use_t=True)
-    ci = res.conf_int(alpha=1 - conf)
+    ci = res.conf_int(alpha=1 - conf_level)
     sd_y = y.std(ddof=1)
     beta = [np.nan] + [res.params[c] * X[c].std(ddof=1) / sd_y for c in X.columns]
     ex = exog.to_numpy()
@@ -179,10 +250,53 @@ def ols_hc3(y: pd.Series, X: pd.DataFrame, conf: float = 0.95) -> OLSResult:
     R = np.zeros((k, k + 1))
     R[:, 1:] = np.eye(k)
     ftest = res.f_test(R)
-    fit = {"n": int(res.nobs), "k": k, "r2": float(res.rsquared), "adj_r2": float(res.rsquared_adj),
-           "F_hc3": float(np.squeeze(ftest.fvalue)), "df_num": float(ftest.df_num),
-           "df_denom": float(ftest.df_denom), "p_F": float(ftest.pvalue), "cov_type": "HC3"}
-    return OLSResult(coefs, fit)
+    return OLSResult(coefs, n=int(res.nobs), k=k, r2=float(res.rsquared), adj_r2=float(res.rsquared_adj),
+                     F_hc3=float(np.squeeze(ftest.fvalue)), df_num=float(ftest.df_num),
+                     df_denom=float(ftest.df_denom), p_F=float(ftest.pvalue), cov_type="HC3")
+
+
+def significant_drivers(ols: OLSResult, conf_level: float = DEFAULTS["conf_level"]) -> list[str]:
+    """The predictors whose slope differs from zero at level 1 − ``conf_level``.
+
+    Parameters
+    ----------
+    ols : OLSResult
+        Output of :func:`ols_hc3`.
+    conf_level : float, default ``conf_level`` of params.yaml
+        A slope counts when its HC3 p value is strictly below 1 − conf_level.
+
+    Returns
+    -------
+    list of str
+        In the order of the model's predictors.
+    """
+    alpha = 1 - check_conf_level(conf_level)
+    slopes = ols.slopes
+    return slopes.index[slopes["p"] < alpha].tolist()
+
+
+def sign_flips(ols: OLSResult, r: pd.Series) -> list[str]:
+    """Predictors whose slope has the opposite sign of their zero-order correlation with the outcome.
+
+    Parameters
+    ----------
+    ols : OLSResult
+        Output of :func:`ols_hc3`.
+    r : pandas.Series
+        Correlation of each predictor with the outcome, indexed by predictor
+        (e.g. the outcome's column of ``complete_rows(y, X).corr()``).
+
+    Returns
+    -------
+    list of str
+        In the order of the model's predictors. A flip is the mark of
+        suppression among correlated predictors, not of a harmful driver.
+    """
+    slopes = ols.slopes
+    missing = [c for c in slopes.index if c not in r.index]
+    if missing:
+        raise ValueError(f"r lacks the correlation of predictor(s) {missing}")
+    return [c for c in slopes.index if np.sign(slopes.loc[c, "b"]) != np.sign(r[c])]
 
 
 # ----------------------------------------------------------------------------- LMG / Shapley
@@ -285,20 +399,60 @@ def shapley_r2(y: pd.Series, X: pd.DataFrame) -> pd.Series:
     return pd.Series(A @ r2, index=X.columns, name="lmg")
 
 
-def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = 1000, seed: int | None = None,
-                        conf: float = 0.95, top: int = 2) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class RelativeImportance:
+    """Result of :func:`relative_importance`: the table and how its bootstrap was run.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per predictor, sorted by importance (columns in
+        :func:`relative_importance`).
+    predictors : tuple of str
+        The predictors in the order of the model (the columns of ``X``).
+    n_boot, n_boot_used : int
+        Resamples asked for, and those that could be decomposed.
+    seed : int or None
+        Seed of the resampling.
+    conf_level : float
+        Level of the percentile intervals.
+    top : int
+        ``p_top`` counts ranks ≤ ``top``.
+    """
+
+    table: pd.DataFrame
+    predictors: tuple[str, ...]
+    n_boot: int
+    n_boot_used: int
+    seed: int | None
+    conf_level: float
+    top: int
+
+    @property
+    def r2(self) -> float:
+        """R² of the full model (the sum of the LMG shares)."""
+        return float(self.table["r2"].iloc[0])
+
+    @property
+    def n(self) -> int:
+        """Rows used (after listwise deletion)."""
+        return int(self.table["n"].iloc[0])
+
+
+def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = DEFAULTS["n_boot"], seed: int | None = None,
+                        conf_level: float = DEFAULTS["conf_level"], top: int = 2) -> RelativeImportance:
     """LMG relative importance with percentile-bootstrap intervals and rank uncertainty.
 
     Parameters
     ----------
     y, X
         Outcome and predictors, as in :func:`shapley_r2` (listwise deletion).
-    n_boot : int, default 1000
+    n_boot : int, default ``n_boot`` of params.yaml
         Bootstrap resamples of respondents (rows), drawn with a seeded
         :class:`numpy.random.Generator`. 0 skips the bootstrap (intervals NaN).
     seed : int or None
         Seed of ``numpy.random.default_rng``; give one for reproducible intervals.
-    conf : float, default 0.95
+    conf_level : float, default ``conf_level`` of params.yaml
         Level of the percentile intervals.
     top : int, default 2
         ``p_top`` is the bootstrap probability that a predictor ranks among the
@@ -306,14 +460,15 @@ def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = 1000, seed:
 
     Returns
     -------
-    pandas.DataFrame
-        One row per predictor, sorted by importance: ``construct``, ``lmg``,
-        ``share_of_r2`` (lmg / R²), ``ci_low``, ``ci_high`` (percentile interval of
-        lmg), ``share_ci_low``, ``share_ci_high``, ``rank`` (1 = most important),
-        ``rank_ci_low``, ``rank_ci_high`` (percentile interval of the bootstrap
-        rank), ``p_top`` (share of resamples in which the predictor ranks ≤ ``top``),
-        ``r2`` (full-model R², repeated) and ``n``. ``attrs`` holds ``n_boot``,
-        ``seed``, ``conf``, ``top``.
+    RelativeImportance
+        ``table``: one row per predictor, sorted by importance: ``construct``,
+        ``lmg``, ``share_of_r2`` (lmg / R²), ``ci_low``, ``ci_high`` (percentile
+        interval of lmg), ``share_ci_low``, ``share_ci_high``, ``rank`` (1 = most
+        important), ``rank_ci_low``, ``rank_ci_high`` (percentile interval of the
+        bootstrap rank), ``p_top`` (share of resamples in which the predictor ranks
+        ≤ ``top``), ``r2`` (full-model R², repeated) and ``n``. The other
+        attributes record ``n_boot``, ``n_boot_used``, ``seed``, ``conf_level``
+        and ``top``.
 
     Notes
     -----
@@ -322,12 +477,14 @@ def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = 1000, seed:
     correlation matrices are stacked and each of the 2^p − 1 subsets is solved for
     all resamples in one batched call (1000 resamples × 255 subsets take about a
     second). Resamples in which a variable is constant cannot be decomposed and are
-    dropped; ``attrs['n_boot_used']`` reports how many remained.
+    dropped; ``n_boot_used`` reports how many remained.
+
+    References
+    ----------
+    Grömping (2006); Lindeman, Merenda & Gold (1980) (module references).
     """
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, not {n_boot!r}")
-    if not 0 < conf < 1:
-        raise ValueError(f"conf must lie in (0, 1), not {conf}")
+    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
+    conf_level = check_conf_level(conf_level)
     y, X = _xy(y, X)
     p = X.shape[1]
     if not 1 <= top <= p:
@@ -338,7 +495,7 @@ def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = 1000, seed:
     r2 = float(lmg.sum())
     rank = _ranks(lmg[None])[0]
     out = pd.DataFrame({"construct": list(X.columns), "lmg": lmg, "share_of_r2": lmg / r2})
-    a = (1 - conf) / 2
+    a = (1 - conf_level) / 2
     used = 0
     if n_boot > 0:
         rng = np.random.default_rng(seed)
@@ -375,8 +532,32 @@ def relative_importance(y: pd.Series, X: pd.DataFrame, n_boot: int = 1000, seed:
     out["r2"] = r2
     out["n"] = len(D)
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)
-    out.attrs.update({"n_boot": int(n_boot), "n_boot_used": int(used), "seed": seed, "conf": conf, "top": top})
-    return out
+    return RelativeImportance(out, predictors=tuple(X.columns), n_boot=int(n_boot), n_boot_used=int(used),
+                              seed=seed, conf_level=conf_level, top=int(top))
+
+
+def top_separated(table: pd.DataFrame, top: int = 2) -> bool:
+    """Whether the ``top``-th driver's share interval lies wholly above the next one's.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``RelativeImportance.table`` (sorted by rank, with ``share_ci_low`` and
+        ``share_ci_high``).
+    top : int, default 2
+        Compare rank ``top`` with rank ``top + 1``.
+
+    Returns
+    -------
+    bool
+        True when the lower limit of rank ``top`` exceeds the upper limit of rank
+        ``top + 1`` (False when either interval is missing).
+    """
+    require_columns(table, ["share_ci_low", "share_ci_high"], "table")
+    top = check_positive_int(top, "top")
+    if top >= len(table):
+        raise ValueError(f"top must be below the number of drivers ({len(table)}), not {top}")
+    return bool(table["share_ci_low"].iloc[top - 1] > table["share_ci_high"].iloc[top])
 
 
 def _ranks(L: np.ndarray) -> np.ndarray:
@@ -477,6 +658,144 @@ def importance_performance(importance: pd.Series, performance: pd.Series, import
     return out.reset_index(drop=True)
 
 
+def root_causes(ipa: pd.DataFrame) -> list[str]:
+    """The root causes of an IPA table: its 'concentrate here' drivers, in priority order.
+
+    Parameters
+    ----------
+    ipa : pandas.DataFrame
+        Output of :func:`importance_performance` (``construct``, ``quadrant``).
+
+    Returns
+    -------
+    list of str
+        Possibly empty.
+    """
+    require_columns(ipa, ["construct", "quadrant"], "ipa")
+    return ipa.loc[ipa["quadrant"] == "concentrate here", "construct"].tolist()
+
+
+#: The choices of where the IPA axes cross compared by :func:`ipa_cut_sensitivity`: (importance, performance).
+IPA_CUTS = {"mean": ("mean", "mean"), "midpoint": ("mean", "midpoint"), "median": ("median", "median")}
+
+
+def ipa_cut_sensitivity(importance: pd.Series, performance: pd.Series, midpoint: float) -> pd.DataFrame:
+    """Quadrant of each driver under three choices of where the IPA axes cross.
+
+    Parameters
+    ----------
+    importance, performance : pandas.Series
+        As in :func:`importance_performance`.
+    midpoint : float
+        The scale midpoint, the fixed performance cut ("below neutral").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by construct, in the priority order of the main (mean / mean)
+        analysis, with one column of quadrants per choice of :data:`IPA_CUTS`:
+        ``mean`` (both axes at their means, the main analysis), ``midpoint``
+        (importance at its mean, performance at ``midpoint``) and ``median``
+        (both at their medians).
+    """
+    tables = {name: importance_performance(importance, performance, ic, midpoint if pc == "midpoint" else pc)
+              for name, (ic, pc) in IPA_CUTS.items()}
+    out = pd.DataFrame({name: t.set_index("construct")["quadrant"] for name, t in tables.items()})
+    out = out.loc[tables["mean"]["construct"]]
+    out.index.name = "construct"
+    return out
+
+
+def category_shares(table: pd.DataFrame, codebook: Any, lang: str = "en") -> pd.Series:
+    """Each cause category's summed share of R², largest first.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``RelativeImportance.table`` (``construct``, ``share_of_r2``).
+    codebook : Codebook
+        Gives each construct's cause category (``cause_category(c, lang)``).
+    lang : {'en', 'zh'}
+        Language of the category names.
+
+    Returns
+    -------
+    pandas.Series
+        Category → sum of ``share_of_r2`` of its drivers, sorted descending
+        (name ``'share_of_r2'``).
+    """
+    check_lang(lang)
+    require_columns(table, ["construct", "share_of_r2"], "table")
+    return (table.assign(category=table["construct"].map(lambda c: codebook.cause_category(c, lang)))
+            .groupby("category")["share_of_r2"].sum().sort_values(ascending=False))
+
+
+# ----------------------------------------------------------------------------- criterion
+@dataclass(frozen=True)
+class Correlation:
+    """Result of :func:`criterion_correlation`.
+
+    Attributes
+    ----------
+    r, ci_low, ci_high, p : float
+        Pearson's r, its Fisher-z confidence interval and two-sided p value.
+    rho : float
+        Spearman's rank correlation.
+    n : int
+        Pairs used (both values present).
+    conf_level : float
+        Level of the interval.
+    """
+
+    r: float
+    ci_low: float
+    ci_high: float
+    p: float
+    rho: float
+    n: int
+    conf_level: float
+
+
+def criterion_correlation(x: pd.Series, y: pd.Series, conf_level: float = DEFAULTS["conf_level"]) -> Correlation:
+    """Correlation of a composite with a criterion: Pearson's r with a Fisher-z interval, and Spearman's ρ.
+
+    Parameters
+    ----------
+    x, y : pandas.Series
+        Same index (same respondents); pairs with a missing value are dropped.
+    conf_level : float, default ``conf_level`` of params.yaml
+        Level of the interval of r.
+
+    Returns
+    -------
+    Correlation
+
+    Notes
+    -----
+    The interval is tanh(atanh(r) ± z/√(n − 3)) (Fisher 1921), as
+    :func:`scipy.stats.pearsonr` gives it. A single ordinal rating is better
+    served by Spearman's ρ, shown beside r.
+    """
+    from scipy import stats
+
+    conf_level = check_conf_level(conf_level)
+    for s, name in ((x, "x"), (y, "y")):
+        if not isinstance(s, pd.Series):
+            raise ValueError(f"{name} must be a pandas Series")
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            raise ValueError(f"{name} ({s.name!r}) is not numeric (dtype {s.dtype})")
+    if not x.index.equals(y.index):
+        raise ValueError("x and y must have the same index (same respondents, same order)")
+    pair = pd.concat([x, y], axis=1).dropna()
+    if len(pair) < 4:
+        raise ValueError(f"only {len(pair)} complete pairs; the Fisher-z interval needs at least 4")
+    a, b = pair.iloc[:, 0], pair.iloc[:, 1]
+    pearson = stats.pearsonr(a, b)
+    ci = pearson.confidence_interval(confidence_level=conf_level)
+    return Correlation(r=pearson.statistic, ci_low=ci.low, ci_high=ci.high, p=pearson.pvalue,
+                       rho=stats.spearmanr(a, b).statistic, n=len(pair), conf_level=conf_level)
+
+
 # ----------------------------------------------------------------------------- figures
 def _labeller(labels: Any, lang: str):
     """A function construct → display label, from a Codebook, a mapping or None."""
@@ -498,13 +817,57 @@ def _labeller(labels: Any, lang: str):
 
 _TXT = {
     "en": {"importance": "Importance (LMG, R² decomposition)", "performance": "Performance (mean, 1–5)",
+           "share": "Share of R² (%, LMG) with {pct}% bootstrap CI; dashed: equal share",
            "effect": "Weak overall\neffectiveness", "lmg": "LMG", "mean": "mean",
            "root": "root cause (concentrate here)", "other": "other driver",
            "width": "Bone width grows with the category's share of R² (LMG)."},
     "zh": {"importance": "重要性（LMG，R²分解）", "performance": "表现（均值，1–5）",
+           "share": "R²份额（%，LMG）及{pct}%自助法置信区间；虚线：平均份额",
            "effect": "预算绩效管理\n总体成效不佳", "lmg": "LMG", "mean": "均值", "root": "根本原因（重点改进区）",
            "other": "其他因素", "width": "鱼骨越粗，该类原因的R²份额（LMG）越大。"},
 }
+
+
+def plot_relative_importance(table: pd.DataFrame, labels: Any = None, lang: str = "en",
+                             conf_level: float = DEFAULTS["conf_level"], colour: str = "C0"):
+    """Bar chart of the LMG shares of R² with their bootstrap intervals, most important on top.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``RelativeImportance.table`` (``construct``, ``share_of_r2``,
+        ``share_ci_low``, ``share_ci_high``), sorted by rank.
+    labels : Codebook, mapping or None
+        Bar labels (construct → label).
+    lang : {'en', 'zh'}
+        Language of the axis title (and of a Codebook's labels).
+    conf_level : float, default ``conf_level`` of params.yaml
+        The level of the intervals, named in the axis title.
+    colour : str, default 'C0'
+        Bar colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A dashed line marks the equal share 100 / p %.
+    """
+    import matplotlib.pyplot as plt
+
+    check_lang(lang)
+    check_conf_level(conf_level)
+    require_columns(table, ["construct", "share_of_r2", "share_ci_low", "share_ci_high"], "table")
+    lab = _labeller(labels, lang)
+    t = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(5.0, 0.34 * len(t) + 1.0))
+    ax.barh([lab(c) for c in t["construct"]], 100 * t["share_of_r2"], color=colour, alpha=0.85)
+    err = [100 * (t["share_of_r2"] - t["share_ci_low"]).to_numpy(),
+           100 * (t["share_ci_high"] - t["share_of_r2"]).to_numpy()]
+    ax.errorbar(100 * t["share_of_r2"].to_numpy(), np.arange(len(t)), xerr=err, fmt="none",
+                ecolor="0.2", capsize=3, lw=1)
+    ax.axvline(100 / len(t), color="0.5", ls="--", lw=0.8)
+    ax.set_xlabel(_TXT[lang]["share"].format(pct=f"{100 * conf_level:g}"))
+    fig.tight_layout()
+    return fig
 
 
 def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours: list[str] | None = None,

@@ -6,6 +6,11 @@ discriminant validity (Fornell–Larcker, HTMT). Checked against R lavaan 0.6-14
 and semTools 0.5-6 in ``tests/test_factor.py`` (fixtures from
 ``R/make_reference_values.R``). CFA and HTMT use complete rows (listwise), like
 lavaan's and semTools' defaults.
+
+The verdicts on fit and loadings (:func:`verdict`, :func:`fit_verdicts`,
+:func:`overall_verdict`, :func:`loading_flags`) compare the values as printed
+(:func:`analysis.measure.reliability.as_printed`) with the cut-offs of
+``params.yaml``'s ``reliability_cuts`` (Hu & Bentler 1999; Hair et al. 2019).
 """
 
 from __future__ import annotations
@@ -19,9 +24,21 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .exploratory import _EPS, _corr, _prepared
-from analysis.core.checks import check_constructs, item_frame
+from .reliability import as_printed, resolve_cuts
+from analysis.core.checks import check_choice, check_constructs, item_frame, require_columns
 
-__all__ = ["CFAResult", "cfa", "composite_reliability", "fornell_larcker", "htmt"]
+__all__ = ["CFAResult", "FIT_INDICES", "cfa", "composite_reliability", "fit_verdicts", "fornell_larcker", "htmt",
+           "loading_flags", "overall_verdict", "verdict"]
+
+#: The fit indices judged by Hu & Bentler's cut-offs: statistic → (label, cut-off keys, higher is better).
+FIT_INDICES = {
+    "cfi": ("CFI", "cfi_good", "cfi_acceptable", True),
+    "tli": ("TLI", "cfi_good", "cfi_acceptable", True),
+    "rmsea": ("RMSEA", "rmsea_good", "rmsea_acceptable", False),
+    "srmr": ("SRMR", "srmr_good", "srmr_acceptable", False),
+}
+#: The verdicts, best first.
+VERDICTS = ("good", "acceptable", "poor")
 
 # --------------------------------------------------------------------------- CFA
 @dataclass(frozen=True, eq=False)
@@ -103,6 +120,14 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
       ``bic`` = −2 logl + npar ln N.
 
     Standardized loadings are lavaan's std.all: λ·√ψ_ff / √Σ̂_ii.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers (reverse-keyed items best reverse-scored); rows with a missing
+        answer on a model item are dropped (listwise, lavaan's default).
+    model : mapping
+        ``{construct: [item, ...]}``, each item on one construct, at least two items each.
 
     Returns
     -------
@@ -248,6 +273,11 @@ def composite_reliability(std_loadings: pd.DataFrame) -> pd.DataFrame:
 def fornell_larcker(cfa_result: CFAResult) -> pd.DataFrame:
     """Fornell–Larcker table: √AVE on the diagonal, factor correlations off it.
 
+    Parameters
+    ----------
+    cfa_result : CFAResult
+        A fitted :func:`cfa` (AVE from its standardized loadings).
+
     Returns
     -------
     DataFrame
@@ -283,6 +313,17 @@ def htmt(data: pd.DataFrame, model: Mapping[str, Sequence[str]], variant: str = 
     (``variant="htmt"``: ``semTools::htmt(..., htmt2 = FALSE)``). ``variant="htmt2"`` uses
     geometric instead of arithmetic means throughout (Roemer, Schuberth & Henseler 2021;
     semTools' default since 0.5-6).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers.
+    model : mapping
+        ``{construct: [item, ...]}``.
+    variant : {'htmt', 'htmt2'}
+        Arithmetic (Henseler et al. 2015) or geometric (HTMT2) means.
+    missing : {'listwise', 'pairwise'}
+        Complete rows (semTools' default) or pairwise-complete correlations.
 
     Returns
     -------
@@ -321,3 +362,111 @@ def htmt(data: pd.DataFrame, model: Mapping[str, Sequence[str]], variant: str = 
     return out
 
 
+
+
+# --------------------------------------------------------------------------- verdicts
+def verdict(value: float, good: float, acceptable: float, higher_is_better: bool = True) -> str:
+    """``"good"``, ``"acceptable"`` or ``"poor"``: ``value``, as printed, against two cut-offs.
+
+    Parameters
+    ----------
+    value : float
+        The statistic (e.g. CFI); rounded to three decimals before the comparison.
+    good, acceptable : float
+        The cut-offs; a value at a cut-off meets it.
+    higher_is_better : bool
+        True for CFI and TLI (value ≥ cut), False for RMSEA and SRMR (value ≤ cut).
+
+    Returns
+    -------
+    str
+    """
+    ok = (lambda v, c: as_printed(v) >= c) if higher_is_better else (lambda v, c: as_printed(v) <= c)
+    return "good" if ok(value, good) else "acceptable" if ok(value, acceptable) else "poor"
+
+
+def fit_verdicts(fit: pd.DataFrame, cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Hu & Bentler's verdicts on the CFI, TLI, RMSEA and SRMR of a CFA.
+
+    Parameters
+    ----------
+    fit : DataFrame
+        ``CFAResult.fit`` (one row with ``cfi, tli, rmsea, srmr``).
+    cuts : mapping, optional
+        ``cfi_good, cfi_acceptable`` (also used for TLI), ``rmsea_good, rmsea_acceptable,
+        srmr_good, srmr_acceptable`` (default ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        One row per index: ``statistic, index`` (its printed name), ``value, good,
+        acceptable`` (the cut-offs), ``higher_is_better, verdict`` (see :func:`verdict`).
+
+    References
+    ----------
+    Hu, L., & Bentler, P. M. (1999). *Structural Equation Modeling*, 6, 1-55. Browne, M. W., &
+    Cudeck, R. (1993). Alternative ways of assessing model fit. In K. A. Bollen & J. S. Long
+    (Eds.), *Testing structural equation models* (pp. 136-162). Sage.
+    """
+    require_columns(fit, list(FIT_INDICES), "fit")
+    if len(fit) != 1:
+        raise ValueError(f"fit must have one row (CFAResult.fit), got {len(fit)}")
+    cut = resolve_cuts(cuts)
+    row = fit.iloc[0]
+    rows = []
+    for stat, (name, good, acceptable, higher) in FIT_INDICES.items():
+        rows.append({"statistic": stat, "index": name, "value": row[stat], "good": cut[good],
+                     "acceptable": cut[acceptable], "higher_is_better": higher,
+                     "verdict": verdict(row[stat], cut[good], cut[acceptable], higher)})
+    return pd.DataFrame(rows)
+
+
+def overall_verdict(verdicts: Sequence[str]) -> str:
+    """The worst of several verdicts (``"poor"`` if any is poor, then ``"acceptable"``).
+
+    Parameters
+    ----------
+    verdicts : sequence of str
+        Each ``"good"``, ``"acceptable"`` or ``"poor"`` (empty strings are ignored).
+
+    Returns
+    -------
+    str
+        ``"good"`` also for an empty sequence.
+    """
+    given = [v for v in verdicts if v]
+    for v in given:
+        check_choice(v, "verdict", VERDICTS)
+    return "poor" if "poor" in given else "acceptable" if "acceptable" in given else "good"
+
+
+def loading_flags(cfa_result: CFAResult, reverse: Sequence[str] = (),
+                  cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The CFA loadings with the item's key and a flag for a weak standardized loading.
+
+    Parameters
+    ----------
+    cfa_result : CFAResult
+    reverse : sequence of str
+        The reverse-keyed items.
+    cuts : mapping, optional
+        Cut-off ``loading`` (Hair et al. 2019; default ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        ``construct, item, estimate, loading, reverse, below_cut`` (the standardized loading,
+        as printed, below ``cuts["loading"]``).
+
+    References
+    ----------
+    Hair, J. F., Black, W. C., Babin, B. J., & Anderson, R. E. (2019). *Multivariate data
+    analysis* (8th ed.). Cengage.
+    """
+    if not isinstance(cfa_result, CFAResult):
+        raise ValueError(f"cfa_result must be a CFAResult, got {type(cfa_result).__name__}")
+    cut = resolve_cuts(cuts)
+    out = cfa_result.loadings.copy()
+    out["reverse"] = out["item"].isin(list(reverse))
+    out["below_cut"] = as_printed(out["loading"]) < cut["loading"]
+    return out

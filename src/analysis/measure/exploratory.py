@@ -1,10 +1,19 @@
-"""Exploratory factor analysis for Likert instruments: sampling adequacy, retention, EFA, Harman's test.
+"""Exploratory factor analysis for Likert instruments: sampling adequacy, retention, EFA, PCA, Harman's test.
 
 The confirmatory model and the validity statistics built on it are in :mod:`analysis.measure.confirmatory`.
 
 Pure functions: a DataFrame of item answers in, tidy DataFrames (or small frozen
 dataclasses of DataFrames) out; no file I/O. Reverse-keyed items should already be
 reverse-scored by the caller (EFA is sign-invariant; CFA/AVE/HTMT read more easily so).
+
+:func:`factor_structure` is the entry point of a whole exploratory analysis (KMO,
+Bartlett, scree, parallel analysis, retention, the EFA and each item's assignment to a
+factor) with the choices of ``params.yaml`` as defaults; the factor-structure notebook
+uses it and ``make results`` should too. :func:`summarize_efa` reads a solution against
+the codebook (shared and unmatched factors, misplaced, cross-loading and weak items, the
+largest factor correlation, a possible method factor), :func:`compare_solutions` sets
+the thesis recipe (:func:`pca` with varimax) beside common-factor solutions. Turning
+these into the paper's tables is :mod:`analysis.exhibits.factors`' job.
 
 Every number is checked against R (psych 2.2.9, lavaan 0.6-14, semTools 0.5-6) in
 ``tests/test_factor.py`` with fixtures written by ``R/make_reference_values.R``.
@@ -34,28 +43,41 @@ Conventions chosen (see also docs/statistics.md):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.core.checks import check_missing, item_frame
+from analysis.core.checks import (check_choice, check_constructs, check_frame, check_missing, check_positive_int,
+                                  item_frame, require_columns)
+from analysis.core.params import DEFAULTS
 
 __all__ = [
     "EFAResult",
+    "EFASummary",
+    "FactorStructure",
+    "PCAResult",
     "ParallelResult",
     "bartlett",
+    "compare_solutions",
+    "construct_match",
     "correlation_matrix",
     "efa",
     "efa_loadings_display",
     "efa_loadings_long",
+    "factor_structure",
     "harman_single_factor",
+    "item_assignment",
     "kmo",
+    "kmo_label",
+    "largest_factor_correlation",
     "parallel_analysis",
+    "pca",
     "retention_table",
     "scree_table",
+    "summarize_efa",
 ]
 
 _EPS = np.finfo(float).eps
@@ -170,7 +192,7 @@ def _one_factor_values(R: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- R, KMO, Bartlett
-def correlation_matrix(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
+def correlation_matrix(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """Pearson correlation matrix of the items, as R ``cor(x, use = "pairwise")``.
 
     Parameters
@@ -190,13 +212,20 @@ def correlation_matrix(data: pd.DataFrame, missing: str = "pairwise") -> pd.Data
     return pd.DataFrame(_corr(x), index=x.columns, columns=x.columns)
 
 
-def kmo(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
+def kmo(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """Kaiser–Meyer–Olkin measure of sampling adequacy, as ``psych::KMO``.
 
     With R the correlation matrix and Q the anti-image correlations
     (``cov2cor(R⁻¹)``), ``MSA_i = Σ_j r²_ij / (Σ_j r²_ij + Σ_j q²_ij)`` (j ≠ i) and the overall
     MSA is the same ratio over all off-diagonal cells. psych computes it on the pairwise
     correlation matrix; factor_analyzer's ``calculate_kmo`` does not handle missing data.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing).
+    missing : {"pairwise", "listwise"}
+        How R is computed (see :func:`correlation_matrix`).
 
     Returns
     -------
@@ -227,12 +256,18 @@ def kmo(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
     return pd.DataFrame({"item": [*x.columns, "overall"], "msa": [*msa, overall]})
 
 
-def bartlett(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
+def bartlett(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """Bartlett's test of sphericity, as ``psych::cortest.bartlett``.
 
     χ² = −ln|R| · (n − 1 − (2p + 5)/6) with p(p − 1)/2 degrees of freedom. psych (and
     this function with ``missing="pairwise"``) uses the pairwise R and n = all rows;
     ``missing="listwise"`` uses complete rows for both.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing).
+    missing : {"pairwise", "listwise"}
 
     Returns
     -------
@@ -276,9 +311,9 @@ class ParallelResult:
     n_obs: int
 
 
-def parallel_analysis(data: pd.DataFrame, n_iter: int = 20,
+def parallel_analysis(data: pd.DataFrame, n_iter: int = DEFAULTS["n_iter"],
                       seed: int | np.random.Generator | None = None, quantile: float = 0.95,
-                      missing: str = "pairwise") -> ParallelResult:
+                      missing: str = DEFAULTS["missing"]) -> ParallelResult:
     """Horn's parallel analysis for common factors, as ``psych::fa.parallel(fa = "fa")``.
 
     As psych: the observed values are the eigenvalues of R with its diagonal replaced by
@@ -290,6 +325,18 @@ def parallel_analysis(data: pd.DataFrame, n_iter: int = 20,
     matrices for ``nfact`` when ``sim = TRUE`` (its default); resampling is not done here.
     Random numbers come from ``numpy.random.default_rng(seed)``, so the eigenvalues differ
     from R's at the second decimal, while the suggested number is stable (bfi: 6, as psych).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing), at least three.
+    n_iter : int
+        Random data sets (params.yaml ``n_iter``; psych's default is 20).
+    seed : int, Generator or None
+        Seed of ``numpy.random.default_rng`` (None: not reproducible).
+    quantile : float
+        Quantile of the simulated eigenvalues an observed one must exceed.
+    missing : {"pairwise", "listwise"}
 
     Returns
     -------
@@ -321,8 +368,14 @@ def parallel_analysis(data: pd.DataFrame, n_iter: int = 20,
                           quantile=float(quantile), n_obs=n)
 
 
-def scree_table(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
+def scree_table(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """Eigenvalues of the correlation matrix, for a scree plot.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing).
+    missing : {"pairwise", "listwise"}
 
     Returns
     -------
@@ -359,14 +412,21 @@ def _optimal_coordinates(eig: np.ndarray, criterion: np.ndarray | float = 1.0) -
 
 
 def retention_table(data: pd.DataFrame, seed: int | np.random.Generator | None = None,
-                    n_iter: int = 20, quantile: float = 0.95,
-                    missing: str = "pairwise") -> pd.DataFrame:
+                    n_iter: int = DEFAULTS["n_iter"], quantile: float = 0.95,
+                    missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """How many factors to retain, by three rules.
 
     * ``parallel``: :func:`parallel_analysis` (psych ``fa.parallel(fa = "fa")``).
     * ``kaiser``: eigenvalues of R greater than 1 (Kaiser 1960).
     * ``scree``: optimal coordinates on the eigenvalues of R with the Kaiser bound, as
       ``nFactors::nScree(eigen(R)$values)$Components$noc`` (Raîche et al. 2013).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing).
+    seed, n_iter, quantile, missing
+        As :func:`parallel_analysis`.
 
     Returns
     -------
@@ -380,7 +440,12 @@ def retention_table(data: pd.DataFrame, seed: int | np.random.Generator | None =
     (1960). *Educational and Psychological Measurement*, 20, 141-151.
     """
     pa = parallel_analysis(data, n_iter=n_iter, seed=seed, quantile=quantile, missing=missing)
-    ev = scree_table(data, missing=missing)["eigenvalue"].to_numpy()
+    return _retention(pa, scree_table(data, missing=missing))
+
+
+def _retention(pa: ParallelResult, scree: pd.DataFrame) -> pd.DataFrame:
+    """The retention table from a parallel analysis and the scree table of the same data."""
+    ev = scree["eigenvalue"].to_numpy()
     return pd.DataFrame({"method": ["parallel", "kaiser", "scree"],
                          "n_factors": [pa.n_factors, int(np.sum(ev > 1)),
                                        _optimal_coordinates(ev)]})
@@ -454,8 +519,8 @@ def _efa_fit_stats(R: np.ndarray, P: np.ndarray, phi: np.ndarray, n: int) -> dic
     return out
 
 
-def efa(data: pd.DataFrame, n_factors: int, extraction: str = "minres",
-        rotation: str = "oblimin", missing: str = "pairwise") -> EFAResult:
+def efa(data: pd.DataFrame, n_factors: int, extraction: str = DEFAULTS["extraction"],
+        rotation: str = DEFAULTS["rotation"], missing: str = DEFAULTS["missing"]) -> EFAResult:
     """Exploratory factor analysis as ``psych::fa(x, n_factors, fm, rotate)``.
 
     Parameters
@@ -575,7 +640,7 @@ def efa_loadings_long(result: EFAResult) -> pd.DataFrame:
     return long[["item", "factor", "loading"]]
 
 
-def efa_loadings_display(result: EFAResult, threshold: float = 0.30,
+def efa_loadings_display(result: EFAResult, threshold: float = DEFAULTS["loading_blank"],
                          decimals: int = 2) -> pd.DataFrame:
     """Loadings formatted for a table: |loading| < ``threshold`` shown as ``''``.
 
@@ -602,7 +667,7 @@ def efa_loadings_display(result: EFAResult, threshold: float = 0.30,
     return shown.reset_index()
 
 
-def harman_single_factor(data: pd.DataFrame, missing: str = "pairwise") -> pd.DataFrame:
+def harman_single_factor(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataFrame:
     """Harman's single-factor test for common-method variance, in both usual flavours.
 
     * ``pca_first_component``: first eigenvalue of R / p — the unrotated first principal
@@ -613,6 +678,12 @@ def harman_single_factor(data: pd.DataFrame, missing: str = "pairwise") -> pd.Da
     The usual reading: common-method variance is a concern if one factor accounts for
     more than half of the variance (Podsakoff et al. 2003, who also stress that the test is
     insensitive).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing), at least three.
+    missing : {"pairwise", "listwise"}
 
     Returns
     -------
@@ -641,11 +712,28 @@ KMO_LABELS = ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6,
 
 
 def kmo_label(msa: float) -> str:
-    """Kaiser's (1974) verbal label of a KMO/MSA value ("unacceptable" below .50)."""
+    """Kaiser's (1974) verbal label of a KMO/MSA value.
+
+    Parameters
+    ----------
+    msa : float
+        An overall KMO or an item's MSA.
+
+    Returns
+    -------
+    str
+        ``"marvelous"`` (≥ .90), ``"meritorious"`` (≥ .80), ``"middling"`` (≥ .70),
+        ``"mediocre"`` (≥ .60), ``"miserable"`` (≥ .50), else ``"unacceptable"``.
+
+    References
+    ----------
+    Kaiser, H. F. (1974). An index of factorial simplicity. *Psychometrika*, 39, 31-36.
+    """
     return next((name for lo, name in KMO_LABELS if msa >= lo), "unacceptable")
 
 
-def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str], salient: float = 0.30) -> pd.DataFrame:
+def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str],
+                    salient: float = DEFAULTS["loading_blank"]) -> pd.DataFrame:
     """Where each item loads, compared with the construct the codebook gives it.
 
     For every item: its primary factor (largest absolute loading), the factor
@@ -654,10 +742,21 @@ def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str], sal
     (Hungarian algorithm on the counts of primary loadings; ties broken by the
     summed absolute loadings). ``n_salient`` counts loadings ≥ ``salient``.
 
+    Parameters
+    ----------
+    loadings : DataFrame
+        Items × factors (pattern loadings of an :class:`EFAResult` or :class:`PCAResult`).
+    construct_of : mapping
+        Item → construct, in the order the rows of the result should take; items
+        missing from ``loadings`` are left out.
+    salient : float
+        The smallest absolute loading that counts as salient (params.yaml ``loading_blank``).
+
     Returns
     -------
-    DataFrame: item, construct, primary_factor, primary_loading, construct_factor,
-    with_construct_mates, matched_factor, on_matched_factor, n_salient.
+    DataFrame
+        ``item, construct, primary_factor, primary_loading, construct_factor,
+        with_construct_mates, matched_factor, on_matched_factor, n_salient``.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -682,3 +781,358 @@ def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str], sal
     out["on_matched_factor"] = out["primary_factor"] == out["matched_factor"]
     out["n_salient"] = (L.abs() >= float(salient)).sum(axis=1)
     return out.rename_axis("item").reset_index()
+
+
+_ASSIGNMENT_COLUMNS = ("item", "construct", "primary_factor", "primary_loading", "construct_factor",
+                       "with_construct_mates", "on_matched_factor", "n_salient")
+
+
+def _check_assignment(assignment: pd.DataFrame) -> pd.DataFrame:
+    return require_columns(assignment, _ASSIGNMENT_COLUMNS, "assignment")
+
+
+def construct_match(assignment: pd.DataFrame) -> pd.DataFrame:
+    """Per construct: its items, the factor most of them load on, and how many do.
+
+    Parameters
+    ----------
+    assignment : DataFrame
+        From :func:`item_assignment`.
+
+    Returns
+    -------
+    DataFrame
+        ``construct, n_items, factor`` (the construct's modal factor),
+        ``share_with_mates`` (share of its items whose primary factor is that factor)
+        and ``share_one_to_one`` (share on the factor of the one-to-one matching), in
+        the constructs' order of appearance.
+    """
+    _check_assignment(assignment)
+    return (assignment.groupby("construct", sort=False)
+            .agg(n_items=("item", "size"), factor=("construct_factor", "first"),
+                 share_with_mates=("with_construct_mates", "mean"),
+                 share_one_to_one=("on_matched_factor", "mean"))
+            .reset_index())
+
+
+def largest_factor_correlation(phi: pd.DataFrame) -> tuple[tuple[str, str], float]:
+    """The pair of factors with the largest absolute correlation, and that |r|.
+
+    Parameters
+    ----------
+    phi : DataFrame
+        Square factor correlation matrix (an :class:`EFAResult`'s ``phi``, possibly
+        re-ordered: of two equal correlations the first in row-major order wins).
+
+    Returns
+    -------
+    tuple
+        ``((row factor, column factor), |r|)``; for a single factor ``((F, F), 0.0)``.
+    """
+    check_frame(phi, "phi")
+    if phi.shape[0] != phi.shape[1] or list(phi.index) != list(phi.columns):
+        raise ValueError("phi must be a square matrix with the same factors as index and columns")
+    off = phi.where(~np.eye(len(phi), dtype=bool)).abs().stack()
+    pair = off.idxmax() if len(off) else (phi.index[0], phi.index[0])
+    return tuple(pair), float(off.max()) if len(off) else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class EFASummary:
+    """How an EFA solution reads against the codebook (:func:`summarize_efa`).
+
+    Attributes
+    ----------
+    construct_factor : Series
+        Construct → the factor most of its items load on.
+    factor_order : list of str
+        Factors in the order of the constructs they capture, then the others.
+    shared : dict
+        Factor → the constructs (two or more) whose factor it is.
+    unmatched : list of str
+        Factors that are no construct's factor (in ``factor_order``).
+    misplaced : DataFrame
+        Rows of the assignment whose primary factor is not their construct's.
+    cross_loading, weak : list of str
+        Items salient on two or more factors; items whose primary |loading| is below
+        ``loading_cut``.
+    phi_pair, phi_max : tuple, float
+        The most correlated pair of factors (in ``factor_order``) and its |r|.
+    unmatched_reverse_mean, unmatched_other_mean : float
+        Mean loading on the first unmatched factor of the reverse-keyed and of the other
+        items (NaN when every factor is a construct's): a method factor shows as a clearly
+        higher mean for the reverse-keyed items.
+    """
+
+    construct_factor: pd.Series
+    factor_order: list
+    shared: dict
+    unmatched: list
+    misplaced: pd.DataFrame
+    cross_loading: list
+    weak: list
+    phi_pair: tuple
+    phi_max: float
+    unmatched_reverse_mean: float
+    unmatched_other_mean: float
+
+
+def summarize_efa(result: EFAResult, assignment: pd.DataFrame, reverse_items: Sequence[str] = (),
+                  loading_cut: float = DEFAULTS["factor_cuts"]["loading"]) -> EFASummary:
+    """Read an EFA solution against the codebook's constructs.
+
+    Parameters
+    ----------
+    result : EFAResult
+    assignment : DataFrame
+        :func:`item_assignment` of ``result.loadings`` (its ``n_salient`` sets what
+        counts as a cross-loading).
+    reverse_items : sequence of str
+        The reverse-keyed items, for the method-factor check.
+    loading_cut : float
+        Primary loadings below it are reported as weak (params.yaml ``factor_cuts.loading``).
+
+    Returns
+    -------
+    EFASummary
+    """
+    if not isinstance(result, EFAResult):
+        raise ValueError(f"result must be an EFAResult, got {type(result).__name__}")
+    asg = _check_assignment(assignment)
+    modal = asg.groupby("construct", sort=False)["construct_factor"].first()
+    shared = {f: list(g.index) for f, g in modal.groupby(modal) if len(g) > 1}
+    order = list(dict.fromkeys([*modal.tolist(), *result.loadings.columns]))
+    pair, r_max = largest_factor_correlation(result.phi.loc[order, order])
+    unmatched = [f for f in order if not (modal == f).any()]
+    items = list(asg["item"])
+    is_rev = pd.Series([i in set(reverse_items) for i in items], index=items)
+    um_rev = result.loadings.loc[is_rev[is_rev].index, unmatched[0]].mean() if unmatched else np.nan
+    um_other = result.loadings.loc[is_rev[~is_rev].index, unmatched[0]].mean() if unmatched else np.nan
+    return EFASummary(
+        construct_factor=modal, factor_order=order, shared=shared, unmatched=unmatched,
+        misplaced=asg.loc[~asg["with_construct_mates"]],
+        cross_loading=asg.loc[asg["n_salient"] >= 2, "item"].tolist(),
+        weak=asg.loc[asg["primary_loading"].abs() < loading_cut, "item"].tolist(),
+        phi_pair=pair, phi_max=r_max, unmatched_reverse_mean=um_rev, unmatched_other_mean=um_other)
+
+
+# --------------------------------------------------------------------------- PCA
+@dataclass(frozen=True, eq=False)
+class PCAResult:
+    """Result of :func:`pca`.
+
+    Attributes
+    ----------
+    loadings : DataFrame
+        Component loadings (eigenvector × √eigenvalue, rotated), items × ``C1..Ck``,
+        column sums positive.
+    communalities : Series
+        Row sums of squared loadings (the share of each item's variance the k
+        components reproduce).
+    variance : DataFrame
+        ``component, ss_loadings, prop_var, cum_var``.
+    rotation : str
+    n_obs : int
+    """
+
+    loadings: pd.DataFrame
+    communalities: pd.Series
+    variance: pd.DataFrame
+    rotation: str = "varimax"
+    n_obs: int = 0
+
+
+_PCA_ROTATIONS = ("none", "varimax")
+
+
+def pca(data: pd.DataFrame, n_components: int, rotation: str = "varimax",
+        missing: str = DEFAULTS["missing"]) -> PCAResult:
+    """Principal component analysis of the correlation matrix, as SPSS's default "factor analysis".
+
+    The loadings of the k largest components are the eigenvectors of R scaled by the
+    square roots of their eigenvalues (``psych::principal(x, k, rotate = "none")``);
+    ``rotation="varimax"`` rotates them with Kaiser-normalised varimax. A component keeps
+    each item's unique variance, which is why its loadings and communalities exceed a
+    common factor's; the notebook on factor structure shows the difference.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric item columns (NaN = missing).
+    n_components : int
+        1 ≤ k ≤ number of items.
+    rotation : {"none", "varimax"}
+        The thesis recipe is varimax; an oblique rotation belongs to :func:`efa`.
+    missing : {"pairwise", "listwise"}
+        How R is computed (see :func:`correlation_matrix`).
+
+    Returns
+    -------
+    PCAResult
+
+    References
+    ----------
+    Kaiser, H. F. (1958). The varimax criterion. *Psychometrika*, 23, 187-200. Revelle, W.,
+    psych ``principal``.
+    """
+    check_choice(rotation, "rotation", _PCA_ROTATIONS)
+    x, n = _prepared(data, missing)
+    p = x.shape[1]
+    k = check_positive_int(n_components, "n_components")
+    if k > p:
+        raise ValueError(f"n_components must be at most the number of items ({p}); got {k}")
+    R = _corr(x)
+    ev, vec = np.linalg.eigh(R)
+    top = np.argsort(ev)[::-1][:k]
+    pcs = vec[:, top] * np.sqrt(ev[top])
+    pcs, _ = _rotate(pcs, rotation)
+    names = [f"C{j + 1}" for j in range(k)]
+    loadings = pd.DataFrame(pcs, index=pd.Index(x.columns, name="item"), columns=names)
+    signs = np.sign(loadings.sum())
+    signs[signs == 0] = 1
+    loadings = loadings * signs
+    ss = (loadings**2).sum().to_numpy()
+    prop = ss / p
+    return PCAResult(loadings=loadings, communalities=(loadings**2).sum(axis=1).rename("h2"),
+                     variance=pd.DataFrame({"component": names, "ss_loadings": ss, "prop_var": prop,
+                                            "cum_var": np.cumsum(prop)}),
+                     rotation=rotation, n_obs=n)
+
+
+# --------------------------------------------------------------------------- the whole analysis
+@dataclass(frozen=True, eq=False)
+class FactorStructure:
+    """Result of :func:`factor_structure`: every exploratory statistic of one item set.
+
+    Attributes
+    ----------
+    kmo, bartlett : DataFrame
+        :func:`kmo` and :func:`bartlett`.
+    scree, parallel, retention : DataFrame, ParallelResult, DataFrame
+        :func:`scree_table`, :func:`parallel_analysis` and the retention table built
+        from these two (the same as :func:`retention_table` with the same seed).
+    efa : EFAResult
+        The EFA with ``n_factors`` factors.
+    assignment : DataFrame
+        :func:`item_assignment` of its loadings against the constructs.
+    n_factors, n_constructs : int
+        Factors used and constructs in the model.
+    missing : str
+    salient : float
+    """
+
+    kmo: pd.DataFrame
+    bartlett: pd.DataFrame
+    scree: pd.DataFrame
+    parallel: ParallelResult
+    retention: pd.DataFrame
+    efa: EFAResult
+    assignment: pd.DataFrame
+    n_factors: int
+    n_constructs: int
+    missing: str
+    salient: float
+
+
+def factor_structure(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
+                     n_factors: int = DEFAULTS["n_factors"], extraction: str = DEFAULTS["extraction"],
+                     rotation: str = DEFAULTS["rotation"], missing: str = DEFAULTS["missing"],
+                     n_iter: int = DEFAULTS["n_iter"],
+                     seed: int | np.random.Generator | None = None, quantile: float = 0.95,
+                     salient: float = DEFAULTS["loading_blank"]) -> FactorStructure:
+    """Sampling adequacy, factor retention, the EFA and its item assignment, in one call.
+
+    The one entry point for the exploratory analysis of a questionnaire: the notebook
+    on factor structure and ``make results`` both call it, so that they report the same
+    numbers for the same choices. Pass reverse-keyed items **reverse-scored** (as in
+    ``items_scored.csv``): KMO, Bartlett, eigenvalues and communalities do not change, and
+    the loadings of reverse-keyed items are then positive on their construct's factor.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers; the columns named in ``constructs`` are analysed in that order.
+    constructs : mapping
+        Construct → its items (``Codebook.items_by_construct()``).
+    n_factors : int
+        Factors to extract; 0 means one per construct.
+    extraction, rotation, missing
+        As :func:`efa`.
+    n_iter : int
+        Random data sets of the parallel analysis.
+    seed : int, Generator or None
+        For the parallel analysis (None: not reproducible).
+    quantile : float
+        Quantile of the random eigenvalues an observed one must exceed.
+    salient : float
+        Smallest |loading| counted by :func:`item_assignment`.
+
+    Returns
+    -------
+    FactorStructure
+    """
+    check_constructs(data, constructs, min_items=1)
+    if isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer)) or n_factors < 0:
+        raise ValueError(f"n_factors must be 0 (one factor per construct) or a positive whole number; "
+                         f"got {n_factors!r}")
+    if isinstance(salient, bool) or not isinstance(salient, (int, float, np.floating)) or not 0 < salient < 1:
+        raise ValueError(f"salient must lie strictly between 0 and 1; got {salient!r}")
+    items = [i for its in constructs.values() for i in its]
+    if len(set(items)) != len(items):
+        raise ValueError("an item belongs to more than one construct in constructs")
+    x = data[items]
+    k = int(n_factors) if n_factors > 0 else len(constructs)
+    pa = parallel_analysis(x, n_iter=n_iter, seed=seed, quantile=quantile, missing=missing)
+    scree = scree_table(x, missing=missing)
+    res = efa(x, k, extraction=extraction, rotation=rotation, missing=missing)
+    construct_of = pd.Series({i: c for c, its in constructs.items() for i in its})
+    return FactorStructure(
+        kmo=kmo(x, missing=missing), bartlett=bartlett(x, missing=missing), scree=scree, parallel=pa,
+        retention=_retention(pa, scree), efa=res,
+        assignment=item_assignment(res.loadings, construct_of, salient=salient),
+        n_factors=k, n_constructs=len(constructs), missing=missing, salient=float(salient))
+
+
+def compare_solutions(data: pd.DataFrame, structure: FactorStructure) -> pd.DataFrame:
+    """The thesis recipe (PCA + varimax) against common-factor solutions with the same k.
+
+    Three solutions of the items of ``structure`` with its number of factors: principal
+    components with varimax (:func:`pca`), the same extraction as ``structure.efa`` with
+    varimax, and ``structure.efa`` itself.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The item answers ``structure`` was computed from.
+    structure : FactorStructure
+        Gives the items, constructs, k, extraction, rotation, ``missing`` and ``salient``.
+
+    Returns
+    -------
+    DataFrame
+        One row per solution (``solution`` names it): ``mean_primary_loading`` (mean
+        |primary loading|), ``mean_h2``, ``n_cross_loading`` (items salient on two or more
+        factors), ``share_with_construct_mates``, ``share_one_to_one`` (see
+        :func:`item_assignment`) and ``max_factor_r`` (largest |factor correlation|; 0 for
+        orthogonal solutions).
+    """
+    if not isinstance(structure, FactorStructure):
+        raise ValueError(f"structure must be a FactorStructure, got {type(structure).__name__}")
+    used = structure.efa
+    construct_of = structure.assignment.set_index("item")["construct"]
+    x = data[list(construct_of.index)]
+    k, ext, rot, missing = structure.n_factors, used.extraction, used.rotation, structure.missing
+    pc = pca(x, k, rotation="varimax", missing=missing)
+    fa_vm = efa(x, k, extraction=ext, rotation="varimax", missing=missing)
+    solutions = {"PCA + varimax (thesis recipe)": (pc.loadings, pc.communalities, 0.0),
+                 f"{ext} + varimax": (fa_vm.loadings, fa_vm.communalities, 0.0),
+                 f"{ext} + {rot} (used)": (used.loadings, used.communalities,
+                                           largest_factor_correlation(used.phi)[1])}
+    rows = []
+    for name, (L, h2, r_max) in solutions.items():
+        a = item_assignment(L, construct_of, salient=structure.salient)
+        rows.append({"solution": name, "mean_primary_loading": a["primary_loading"].abs().mean(),
+                     "mean_h2": h2.mean(), "n_cross_loading": int((a["n_salient"] >= 2).sum()),
+                     "share_with_construct_mates": a["with_construct_mates"].mean(),
+                     "share_one_to_one": a["on_matched_factor"].mean(), "max_factor_r": r_max})
+    return pd.DataFrame(rows)

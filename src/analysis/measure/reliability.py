@@ -17,31 +17,94 @@ Conventions (all from R psych 2.2.9, Revelle; checked against
   psych counts every row handed to it, including rows with no answer at all; rows without
   any answer carry no information, so they are dropped here first. On data without
   fully-empty rows (bfi) both counts are equal.
+
+Besides the psych statistics, the module holds the screening a scale report adds to them:
+shape flags of items (:func:`item_screening`), floor and ceiling of scale scores
+(:func:`floor_ceiling`), α with and without the reverse-keyed items
+(:func:`reverse_item_alpha`), item-total flags (:func:`item_total_flags`) and the verdicts
+on α (:func:`alpha_verdicts`). Verdicts compare a statistic *as printed*, rounded to
+:data:`PRINTED_DIGITS` decimals (:func:`as_printed`), so that a reported α of .700 meets .70
+as a reader of the table would judge; the cut-offs are the ``reliability_cuts`` group of
+``params.yaml`` (:func:`resolve_cuts`).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from analysis.core.checks import check_constructs, item_frame
+
+from analysis.core.checks import check_conf_level, check_constructs, item_frame, require_columns
+from analysis.core.params import DEFAULTS
 
 __all__ = [
+    "PRINTED_DIGITS",
     "alpha",
+    "alpha_verdicts",
+    "as_printed",
+    "floor_ceiling",
+    "item_screening",
     "item_statistics",
     "item_total",
+    "item_total_flags",
     "item_total_table",
     "omega_total",
     "reliability_table",
+    "resolve_cuts",
+    "reverse_item_alpha",
 ]
+
+#: Decimals of the printed coefficients; verdicts compare values rounded to them.
+PRINTED_DIGITS = 3
 
 
 # --------------------------------------------------------------------------- validation
+def resolve_cuts(cuts: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The verdicts' cut-offs: ``params.yaml``'s ``reliability_cuts``, updated by ``cuts``.
+
+    Parameters
+    ----------
+    cuts : mapping, optional
+        Some or all of the keys of ``reliability_cuts`` (``alpha_acceptable``, ``item_total``,
+        ``cfi_good`` ...); the others keep their ``params.yaml`` value.
+
+    Returns
+    -------
+    dict
+        Every cut-off, by name.
+
+    Raises
+    ------
+    ValueError
+        For a key that ``reliability_cuts`` does not have, or a value that is not a number.
+    """
+    base = dict(DEFAULTS["reliability_cuts"])
+    given = dict(cuts or {})
+    unknown = sorted(set(given) - set(base))
+    if unknown:
+        raise ValueError(f"cuts has unknown key(s) {unknown}; known: {sorted(base)}")
+    for key, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise ValueError(f"cuts[{key!r}] must be a number, got {value!r}")
+    return {**base, **given}
 
 
+def as_printed(value: Any) -> Any:
+    """``value`` rounded to :data:`PRINTED_DIGITS` decimals (numbers, arrays or Series).
+
+    Parameters
+    ----------
+    value : float, ndarray or Series
+
+    Returns
+    -------
+    The same type, rounded with :func:`numpy.round` (half to even, as the tables print).
+    """
+    return np.round(value, PRINTED_DIGITS)
 
 
 def _drop_empty_rows(x: pd.DataFrame) -> pd.DataFrame:
@@ -135,16 +198,17 @@ def item_statistics(items: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
                                        "pct_missing", "floor", "ceiling"])
 
 
-def alpha(items: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
+def alpha(items: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -> pd.DataFrame:
     """Cronbach's alpha with Feldt and Duhachek confidence intervals, as ``psych::alpha``.
 
     Parameters
     ----------
     items : DataFrame
         At least two numeric item columns, reverse-keyed items already reversed.
-    ci : float
-        Confidence level of both intervals (psych: 0.95 for Feldt; Duhachek is printed
-        with z = 1.96, which ``ci = 0.95`` reproduces to 4e-5 of the z value).
+    conf_level : float
+        Confidence level of both intervals (default ``params.yaml``'s ``conf_level``; psych:
+        0.95 for Feldt; Duhachek is printed with z = 1.96, which ``conf_level = 0.95``
+        reproduces to 4e-5 of the z value).
 
     Returns
     -------
@@ -168,14 +232,13 @@ def alpha(items: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     Iacobucci, D. (2004). *Journal of Applied Psychology*, 89, 792-808. Revelle, W.,
     psych ``alpha.R`` / ``alpha.ci``.
     """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1, got {ci}")
+    conf_level = check_conf_level(conf_level)
     x = _drop_empty_rows(item_frame(items, min_items=2))
     n, k = x.shape
     C = _pairwise_cov(x)
     parts = _alpha_parts(C)
     a = parts["raw"]
-    tail = (1 - ci) / 2
+    tail = (1 - conf_level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     ase = np.sqrt(parts["Q"] / n)
     z = stats.norm.ppf(1 - tail)
@@ -279,7 +342,8 @@ def _one_factor_minres(R: np.ndarray) -> np.ndarray:
     return -lam if lam.sum() < 0 else lam
 
 
-def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
+                      conf_level: float = DEFAULTS["conf_level"]) -> pd.DataFrame:
     """Alpha (with Feldt and Duhachek CIs), standardized alpha and omega per construct.
 
     Parameters
@@ -289,6 +353,8 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
     constructs : mapping
         ``{construct: [item, ...]}``, at least two items each (omega needs three; it is NaN
         for two-item scales).
+    conf_level : float
+        Confidence level of the Feldt and Duhachek intervals (see :func:`alpha`).
 
     Returns
     -------
@@ -300,7 +366,7 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
     check_constructs(data, constructs)
     rows = []
     for name, cols in constructs.items():
-        a = alpha(data[list(cols)]).iloc[0]
+        a = alpha(data[list(cols)], conf_level).iloc[0]
         om = omega_total(data[list(cols)]) if len(cols) >= 3 else np.nan
         rows.append({
             "construct": name,
@@ -321,6 +387,13 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
 def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """:func:`item_total` for every construct, stacked.
 
+    Parameters
+    ----------
+    data : DataFrame
+        All item columns, reverse-keyed items already reversed.
+    constructs : mapping
+        ``{construct: [item, ...]}``, at least two items each.
+
     Returns
     -------
     DataFrame
@@ -333,3 +406,198 @@ def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
         t.insert(0, "construct", name)
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- screening and verdicts
+def _flatten(constructs: Mapping[str, Sequence[str]]) -> list[str]:
+    return [i for cols in constructs.values() for i in cols]
+
+
+def item_screening(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], lo: int, hi: int, *,
+                   reverse: Sequence[str] = (), cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """:func:`item_statistics` of every item, with its construct, its key and a shape flag.
+
+    Parameters
+    ----------
+    data : DataFrame
+        All item columns, reverse-keyed items already reversed.
+    constructs : mapping
+        ``{construct: [item, ...]}``; the rows follow its order.
+    lo, hi : int
+        The lowest and highest answer category (all items share one scale).
+    reverse : sequence of str
+        The reverse-keyed items.
+    cuts : mapping, optional
+        Cut-offs ``skew`` and ``kurtosis`` (default ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        ``construct``, the columns of :func:`item_statistics`, ``reverse`` and ``shape_flag``:
+        True where \\|skew\\| ≥ ``cuts["skew"]`` or \\|kurtosis\\| ≥ ``cuts["kurtosis"]``
+        (West, Finch & Curran's rule of thumb for maximum-likelihood estimation; compared
+        unrounded).
+
+    References
+    ----------
+    West, S. G., Finch, J. F., & Curran, P. J. (1995). Structural equation models with
+    nonnormal variables. In R. H. Hoyle (Ed.), *Structural equation modeling* (pp. 56-75). Sage.
+    """
+    check_constructs(data, constructs)
+    cut = resolve_cuts(cuts)
+    owner = {i: c for c, cols in constructs.items() for i in cols}
+    out = item_statistics(data[_flatten(constructs)], lo, hi)
+    out.insert(0, "construct", [owner[i] for i in out["item"]])
+    out["reverse"] = out["item"].isin(list(reverse))
+    out["shape_flag"] = (out["skew"].abs() >= cut["skew"]) | (out["kurtosis"].abs() >= cut["kurtosis"])
+    return out
+
+
+def floor_ceiling(scores: pd.DataFrame, lo: float, hi: float, *,
+                  cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Share of respondents whose scale score sits at the lowest or highest possible value.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One numeric column per scale score (NaN = no score; counted in the denominator).
+    lo, hi : number
+        The lowest and highest possible score.
+    cuts : mapping, optional
+        Cut-off ``floor_ceiling`` in percent (default ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        ``construct, floor_pct, ceiling_pct`` (0-100) and ``beyond_cut``: True when the larger
+        of the two exceeds ``cuts["floor_ceiling"]`` (Terwee et al.'s 15 % rule).
+
+    References
+    ----------
+    Terwee, C. B., et al. (2007). Quality criteria were proposed for measurement properties of
+    health status questionnaires. *Journal of Clinical Epidemiology*, 60, 34-42.
+    """
+    if not isinstance(scores, pd.DataFrame) or scores.shape[1] == 0:
+        raise ValueError("scores must be a DataFrame with one column per scale score")
+    bad = [c for c in scores.columns if not pd.api.types.is_numeric_dtype(scores[c])
+           or pd.api.types.is_bool_dtype(scores[c])]
+    if bad:
+        raise ValueError(f"scores column(s) {bad} are not numeric")
+    if lo >= hi:
+        raise ValueError(f"lo ({lo}) must be smaller than hi ({hi})")
+    cut = resolve_cuts(cuts)
+    fc = pd.DataFrame({"floor_pct": 100 * (scores == lo).mean(), "ceiling_pct": 100 * (scores == hi).mean()})
+    fc["beyond_cut"] = fc[["floor_pct", "ceiling_pct"]].max(axis=1) > cut["floor_ceiling"]
+    return fc.rename_axis("construct").reset_index()
+
+
+def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], reverse: Sequence[str],
+                       lo: int, hi: int) -> pd.DataFrame:
+    """Cronbach's α of each scale with its reverse-keyed item, without it, and left unrescored.
+
+    Parameters
+    ----------
+    data : DataFrame
+        All item columns, reverse-keyed items already rescored (``lo + hi - x``).
+    constructs : mapping
+        ``{construct: [item, ...]}``; constructs without a reverse-keyed item are skipped.
+    reverse : sequence of str
+        The reverse-keyed items.
+    lo, hi : int
+        The answer scale, to undo the rescoring for the ``alpha_r_not_rescored`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct with a reverse-keyed item: ``construct, reverse_item`` (joined by
+        ", " if several), ``n_items, alpha_with_r`` (as analysed), ``alpha_without_r`` (the
+        R item(s) dropped; NaN if fewer than two items remain), ``alpha_r_not_rescored`` (the
+        classic error of forgetting to reverse-score), ``r_drop_reverse_item`` (the corrected
+        item-total correlation of the first R item) and ``change_without_r`` (without minus
+        with).
+    """
+    check_constructs(data, constructs)
+    rev_set = set(reverse)
+    rows = []
+    for c, cols in constructs.items():
+        rev = [i for i in cols if i in rev_set]
+        if not rev:
+            continue
+        keep = [i for i in cols if i not in rev_set]
+        wrong = data[list(cols)].copy()
+        wrong[rev] = lo + hi - wrong[rev]  # undo the rescoring: the mistake
+        it_r = item_total(data[list(cols)]).set_index("item").loc[rev[0]]
+        rows.append({"construct": c, "reverse_item": ", ".join(rev), "n_items": len(cols),
+                     "alpha_with_r": alpha(data[list(cols)])["alpha"].iloc[0],
+                     "alpha_without_r": alpha(data[keep])["alpha"].iloc[0] if len(keep) >= 2 else np.nan,
+                     "alpha_r_not_rescored": alpha(wrong)["alpha"].iloc[0],
+                     "r_drop_reverse_item": it_r["r_drop"]})
+    out = pd.DataFrame(rows, columns=["construct", "reverse_item", "n_items", "alpha_with_r", "alpha_without_r",
+                                      "alpha_r_not_rescored", "r_drop_reverse_item"])
+    out["change_without_r"] = out["alpha_without_r"] - out["alpha_with_r"]
+    return out
+
+
+def item_total_flags(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *,
+                     reverse: Sequence[str] = (), cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """:func:`item_total_table` with the flags a thesis table adds.
+
+    Parameters
+    ----------
+    data : DataFrame
+        All item columns, reverse-keyed items already reversed.
+    constructs : mapping
+        ``{construct: [item, ...]}``, at least two items each.
+    reverse : sequence of str
+        The reverse-keyed items.
+    cuts : mapping, optional
+        Cut-off ``item_total`` (default ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        ``construct, item, mean, sd, r_drop, alpha_if_deleted, reverse,
+        alpha_gain_if_deleted`` (α if deleted minus the scale's α: positive when deleting
+        the item would raise α) and ``below_cut`` (r_drop, as printed, below
+        ``cuts["item_total"]``).
+    """
+    cut = resolve_cuts(cuts)
+    out = item_total_table(data, constructs)
+    out["reverse"] = out["item"].isin(list(reverse))
+    alpha_of = {c: alpha(data[list(cols)])["alpha"].iloc[0] for c, cols in constructs.items()}
+    out["alpha_gain_if_deleted"] = out["alpha_if_deleted"] - out["construct"].map(alpha_of)
+    out["below_cut"] = as_printed(out["r_drop"]) < cut["item_total"]
+    return out
+
+
+def alpha_verdicts(reliability: pd.DataFrame, cuts: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Verdicts on α per construct, comparing the values as printed (:func:`as_printed`).
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        :func:`reliability_table` (columns ``construct, alpha, alpha_ci_low, alpha_ci_high``).
+    cuts : mapping, optional
+        Cut-offs ``alpha_acceptable`` and ``alpha_good`` (Nunnally 1978; default
+        ``params.yaml``'s ``reliability_cuts``).
+
+    Returns
+    -------
+    DataFrame
+        ``construct, below_acceptable`` (α < acceptable), ``good`` (α ≥ good) and
+        ``borderline`` (the Feldt interval includes the acceptable cut: low < cut ≤ high).
+
+    References
+    ----------
+    Nunnally, J. C. (1978). *Psychometric theory* (2nd ed.). McGraw-Hill.
+    """
+    require_columns(reliability, ["construct", "alpha", "alpha_ci_low", "alpha_ci_high"], "reliability")
+    cut = resolve_cuts(cuts)
+    a = as_printed(reliability["alpha"])
+    return pd.DataFrame({
+        "construct": reliability["construct"],
+        "below_acceptable": a < cut["alpha_acceptable"],
+        "good": a >= cut["alpha_good"],
+        "borderline": (as_printed(reliability["alpha_ci_low"]) < cut["alpha_acceptable"])
+                      & (as_printed(reliability["alpha_ci_high"]) >= cut["alpha_acceptable"]),
+    })
