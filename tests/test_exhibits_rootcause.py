@@ -11,11 +11,18 @@ import pytest
 from analysis.data.codebook import load_codebook
 from analysis.exhibits import rootcause as rx
 from analysis.exhibits.table import Table, Values
+from analysis.measure.validity import Correlation, CriterionValidity
 from analysis.findings.rootcause import (
-    Correlation, OLSResult, RelativeImportance, importance_performance, ipa_cut_sensitivity,
+    OLSResult, RelativeImportance, importance_performance, ipa_cut_sensitivity,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _crit(r, p):
+    """A criterion check of OUT against G1 with r and p as given."""
+    return CriterionValidity(scale="OUT", criterion="G1", spearman_rho=r, n=90,
+                             pearson=Correlation(r=r, p=p, ci_low=r - 0.1, ci_high=r + 0.1, n=90, conf_level=0.95))
 D3 = ["PA", "TG", "MO"]
 
 
@@ -218,7 +225,7 @@ def test_driver_category_and_criterion_values(cb):
     assert c.values == {"topCategory": "Institution", "topCategoryShare": 60.0}
     with pytest.raises(ValueError, match="empty"):
         rx.category_values(pd.Series(dtype=float))
-    k = rx.criterion_values(Correlation(r=0.61, ci_low=0.5, ci_high=0.7, p=0.0004, rho=0.6, n=90, conf_level=0.95))
+    k = rx.criterion_values(_crit(r=0.61, p=0.0004))
     assert k.values["rOutGOnePText"] == "< .001" and k.digits["rOutGOneCILow"] == 2
 
 
@@ -236,7 +243,7 @@ def test_the_section_values_merge_in_the_papers_order(ols, cb):
     ri = _ri()
     ipa, importance, performance = _ipa(ri)
     cuts = ipa_cut_sensitivity(importance, performance, 3.0)
-    corr = Correlation(r=0.6, ci_low=0.5, ci_high=0.7, p=0.001, rho=0.6, n=90, conf_level=0.95)
+    corr = _crit(r=0.6, p=0.001)
     v = (rx.regression_values(ols, [], [], cb) | rx.importance_values(ri, cb) | rx.ipa_values(ipa, cuts, 3.0, cb)
          | rx.category_values(pd.Series({"X": 1.0})) | rx.criterion_values(corr) | rx.driver_values(ri, ipa)
          | rx.root_cause_values(ipa, ri, performance, cb) | rx.truth_values(None, ols, cb))
@@ -260,7 +267,7 @@ def test_sentences(ols, cb):
     c = rx.correlation_sentences(corr, "OUT", label)
     assert c == (f"Correlations with OUT: 0.20 ({label['TG']}) to 0.50 ({label['PA']}); among the drivers: "
                  "0.10 to 0.40 (median 0.30).")
-    weak = Correlation(r=0.42, ci_low=0.3, ci_high=0.5, p=0.01, rho=0.4, n=80, conf_level=0.95)
+    weak = _crit(r=0.42, p=0.01)
     assert "less than expected (r < .5)" in rx.criterion_sentences(weak, "OUT", "G1")
     assert "skipped" in rx.truth_sentences(None, ols, label)
     ipa, importance, performance = _ipa(ri)

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from analysis.data.codebook import from_dict, load_codebook  # noqa: E402
 from analysis.core.params import DEFAULTS  # noqa: E402
 from analysis.findings.rootcause import (  # noqa: E402
-    QUADRANTS, Correlation, OLSResult, RelativeImportance, category_shares, complete_rows, criterion_correlation,
+    QUADRANTS, OLSResult, RelativeImportance, category_shares, complete_rows,
     importance_performance, ipa_cut_sensitivity, ols_hc3, plot_cause_map, plot_ipa, plot_relative_importance,
     relative_importance, root_causes, shapley_r2, sign_flips, significant_drivers, top_separated,
 )
@@ -429,25 +429,26 @@ def test_category_shares_sum_by_category(codebook):
 
 
 # ----------------------------------------------------------------------------- criterion
-def test_criterion_correlation_by_hand():
+def test_criterion_check_by_hand():
+    # notebook 06 checks OUT against G1 with measure.validity.criterion_validity, as notebook 03 does
+    from analysis.measure.validity import criterion_validity
+
     rng = np.random.default_rng(4)
-    x = pd.Series(rng.normal(size=60), name="OUT")
-    y = pd.Series(np.round(2 * x + rng.normal(size=60)), name="G1")
-    y.iloc[0] = np.nan
-    c = criterion_correlation(x, y, conf_level=0.90)
-    assert isinstance(c, Correlation) and c.n == 59 and c.conf_level == 0.90
-    r = np.corrcoef(x.iloc[1:], y.iloc[1:])[0, 1]
-    assert c.r == pytest.approx(r)
-    half = 1.6448536269514722 / np.sqrt(59 - 3)
-    assert (c.ci_low, c.ci_high) == (pytest.approx(np.tanh(np.arctanh(r) - half)),
-                                     pytest.approx(np.tanh(np.arctanh(r) + half)))
-    assert c.rho == pytest.approx(np.corrcoef(x.iloc[1:].rank(), y.iloc[1:].rank())[0, 1])
-    with pytest.raises(ValueError, match="same index"):
-        criterion_correlation(x, y.iloc[1:])
-    with pytest.raises(ValueError, match="'G1'"):
-        criterion_correlation(x, y.astype(str))
-    with pytest.raises(ValueError, match="complete pairs"):
-        criterion_correlation(x.iloc[:4], y.iloc[:4])
+    x = rng.normal(size=60)
+    y = np.round(2 * x + rng.normal(size=60))
+    y[0] = np.nan
+    scores = pd.DataFrame({"case_id": [f"R{k:04d}" for k in range(60)], "OUT": x})
+    responses = pd.DataFrame({"case_id": scores["case_id"], "G1": y})
+    c = criterion_validity(scores, responses, "OUT", "G1", conf_level=0.90)
+    assert c.n == 59 and c.pearson.conf_level == 0.90
+    r = np.corrcoef(x[1:], y[1:])[0, 1]
+    assert c.pearson.r == pytest.approx(r)
+    half = 1.6448536269514722 / np.sqrt(59 - 3)  # z of the 95th percentile: a two-sided 90 % interval
+    assert (c.pearson.ci_low, c.pearson.ci_high) == (pytest.approx(np.tanh(np.arctanh(r) - half)),
+                                                     pytest.approx(np.tanh(np.arctanh(r) + half)))
+    assert c.spearman_rho == pytest.approx(np.corrcoef(pd.Series(x[1:]).rank(), pd.Series(y[1:]).rank())[0, 1])
+    with pytest.raises(ValueError, match="lacks column"):
+        criterion_validity(scores, responses.drop(columns="G1"), "OUT", "G1")
 
 
 # ----------------------------------------------------------------------------- relative importance figure

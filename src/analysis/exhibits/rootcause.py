@@ -35,8 +35,9 @@ import pandas as pd
 from analysis.core.checks import check_conf_level, check_lang, require_columns
 from analysis.exhibits.format import fmt_number, fmt_p, latex_escape, p_text
 from analysis.exhibits.table import Table, Values
+from analysis.measure.validity import CriterionValidity
 from analysis.findings.rootcause import (
-    Correlation, OLSResult, RelativeImportance, importance_performance, root_causes, top_separated,
+    OLSResult, RelativeImportance, importance_performance, root_causes, top_separated,
 )
 
 __all__ = [
@@ -456,21 +457,22 @@ def category_values(shares: pd.Series) -> Values:
     return Values({"topCategory": shares.index[0], "topCategoryShare": 100 * shares.iloc[0]}, {"topCategoryShare": 1})
 
 
-def criterion_values(corr: Correlation) -> Values:
+def criterion_values(crit: CriterionValidity) -> Values:
     """Macros of the criterion check (OUT against G1): r with its interval, p, Spearman's ρ, n.
 
     Parameters
     ----------
-    corr : Correlation
-        :func:`~analysis.findings.rootcause.criterion_correlation`.
+    crit : CriterionValidity
+        :func:`~analysis.measure.validity.criterion_validity`.
 
     Returns
     -------
     Values
         Correlations with two decimals.
     """
-    return Values({"rOutGOne": corr.r, "rOutGOneCILow": corr.ci_low, "rOutGOneCIHigh": corr.ci_high,
-                   "rOutGOnePText": p_text(corr.p), "rhoOutGOne": corr.rho, "nOutGOne": corr.n},
+    r = crit.pearson
+    return Values({"rOutGOne": r.r, "rOutGOneCILow": r.ci_low, "rOutGOneCIHigh": r.ci_high,
+                   "rOutGOnePText": p_text(r.p), "rhoOutGOne": crit.spearman_rho, "nOutGOne": crit.n},
                   {"rOutGOne": 2, "rOutGOneCILow": 2, "rOutGOneCIHigh": 2, "rhoOutGOne": 2})
 
 
@@ -690,12 +692,12 @@ def ipa_sentences(ipa: pd.DataFrame, sensitivity: pd.DataFrame, performance: pd.
     return "\n".join(lines)
 
 
-def criterion_sentences(corr: Correlation, outcome: str, criterion: str) -> str:
+def criterion_sentences(crit: CriterionValidity, outcome: str, criterion: str) -> str:
     """The criterion correlation and its reading (Cohen's 1988 large correlation, r ≥ .5).
 
     Parameters
     ----------
-    corr : Correlation
+    crit : CriterionValidity
     outcome, criterion : str
         Names in the text.
 
@@ -703,8 +705,9 @@ def criterion_sentences(corr: Correlation, outcome: str, criterion: str) -> str:
     -------
     str
     """
-    return (f"{outcome} vs {criterion} ({corr.n} respondents): r = {corr.r:.3f} [{corr.ci_low:.3f}, "
-            f"{corr.ci_high:.3f}], p {p_text(corr.p)}; Spearman ρ = {corr.rho:.3f}.\n"
+    corr = crit.pearson
+    return (f"{outcome} vs {criterion} ({crit.n} respondents): r = {corr.r:.3f} [{corr.ci_low:.3f}, "
+            f"{corr.ci_high:.3f}], p {p_text(corr.p)}; Spearman ρ = {crit.spearman_rho:.3f}.\n"
             "The composite and the single rating agree "
             + ("strongly (r ≥ .5): OUT behaves as an overall-effectiveness measure." if corr.r >= 0.5 else
                "less than expected (r < .5): interpret OUT with care."))

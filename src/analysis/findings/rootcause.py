@@ -16,8 +16,8 @@ The chain of the root-cause step (docs/background.md §4):
 4. :func:`plot_relative_importance`, :func:`plot_ipa` and :func:`plot_cause_map`
    draw the shares, the matrix and a fishbone (Ishikawa) summary generated from
    those results; :func:`category_shares` sums the shares by cause category.
-5. :func:`criterion_correlation` checks the outcome composite against a single
-   overall rating (Pearson's r with a Fisher-z interval, Spearman's ρ).
+5. The check of the outcome composite against a single overall rating is
+   :func:`analysis.measure.validity.criterion_validity`, the function notebook 03 uses.
 
 Helpers of the reading: :func:`complete_rows` (the listwise sample of the
 models), :func:`significant_drivers`, :func:`sign_flips` and
@@ -63,7 +63,6 @@ __all__ = [
     "OLSResult", "ols_hc3", "complete_rows", "significant_drivers", "sign_flips",
     "shapley_r2", "RelativeImportance", "relative_importance", "top_separated",
     "importance_performance", "QUADRANTS", "root_causes", "ipa_cut_sensitivity", "category_shares",
-    "Correlation", "criterion_correlation",
     "plot_relative_importance", "plot_ipa", "plot_cause_map",
 ]
 
@@ -728,72 +727,6 @@ def category_shares(table: pd.DataFrame, codebook: Any, lang: str = "en") -> pd.
     require_columns(table, ["construct", "share_of_r2"], "table")
     return (table.assign(category=table["construct"].map(lambda c: codebook.cause_category(c, lang)))
             .groupby("category")["share_of_r2"].sum().sort_values(ascending=False))
-
-
-# ----------------------------------------------------------------------------- criterion
-@dataclass(frozen=True)
-class Correlation:
-    """Result of :func:`criterion_correlation`.
-
-    Attributes
-    ----------
-    r, ci_low, ci_high, p : float
-        Pearson's r, its Fisher-z confidence interval and two-sided p value.
-    rho : float
-        Spearman's rank correlation.
-    n : int
-        Pairs used (both values present).
-    conf_level : float
-        Level of the interval.
-    """
-
-    r: float
-    ci_low: float
-    ci_high: float
-    p: float
-    rho: float
-    n: int
-    conf_level: float
-
-
-def criterion_correlation(x: pd.Series, y: pd.Series, conf_level: float = DEFAULTS["conf_level"]) -> Correlation:
-    """Correlation of a composite with a criterion: Pearson's r with a Fisher-z interval, and Spearman's ρ.
-
-    Parameters
-    ----------
-    x, y : pandas.Series
-        Same index (same respondents); pairs with a missing value are dropped.
-    conf_level : float, default ``conf_level`` of params.yaml
-        Level of the interval of r.
-
-    Returns
-    -------
-    Correlation
-
-    Notes
-    -----
-    The interval is tanh(atanh(r) ± z/√(n − 3)) (Fisher 1921), as
-    :func:`scipy.stats.pearsonr` gives it. A single ordinal rating is better
-    served by Spearman's ρ, shown beside r.
-    """
-    from scipy import stats
-
-    conf_level = check_conf_level(conf_level)
-    for s, name in ((x, "x"), (y, "y")):
-        if not isinstance(s, pd.Series):
-            raise ValueError(f"{name} must be a pandas Series")
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            raise ValueError(f"{name} ({s.name!r}) is not numeric (dtype {s.dtype})")
-    if not x.index.equals(y.index):
-        raise ValueError("x and y must have the same index (same respondents, same order)")
-    pair = pd.concat([x, y], axis=1).dropna()
-    if len(pair) < 4:
-        raise ValueError(f"only {len(pair)} complete pairs; the Fisher-z interval needs at least 4")
-    a, b = pair.iloc[:, 0], pair.iloc[:, 1]
-    pearson = stats.pearsonr(a, b)
-    ci = pearson.confidence_interval(confidence_level=conf_level)
-    return Correlation(r=pearson.statistic, ci_low=ci.low, ci_high=ci.high, p=pearson.pvalue,
-                       rho=stats.spearmanr(a, b).statistic, n=len(pair), conf_level=conf_level)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -63,8 +63,9 @@ def correlation_ci(x: Sequence[float], y: Sequence[float],
     """Pearson's r of ``x`` and ``y`` with a Fisher-z confidence interval.
 
     The interval is tanh(z ± z_c / √(n − 3)) with z = artanh(r) and z_c the
-    1 − (1 − ``conf_level``)/2 quantile of the standard normal distribution (Fisher 1921);
-    ``scipy.stats.pearsonr(x, y).confidence_interval()`` gives the same interval.
+    1 − (1 − ``conf_level``)/2 quantile of the standard normal distribution (Fisher 1921),
+    as ``scipy.stats.pearsonr(x, y).confidence_interval(conf_level)`` computes it. Notebooks
+    03 and 06 both report the criterion correlation through this one function.
 
     Parameters
     ----------
@@ -91,11 +92,10 @@ def correlation_ci(x: Sequence[float], y: Sequence[float],
     n = a.size
     if n < 4:
         raise ValueError(f"a Fisher-z interval needs at least 4 pairs, got {n}")
-    r, p = stats.pearsonr(a, b)
-    z, se = np.arctanh(r), 1 / np.sqrt(n - 3)
-    crit = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    return Correlation(r=float(r), p=float(p), ci_low=float(np.tanh(z - crit * se)),
-                       ci_high=float(np.tanh(z + crit * se)), n=int(n), conf_level=conf_level)
+    res = stats.pearsonr(a, b)
+    ci = res.confidence_interval(confidence_level=conf_level)
+    return Correlation(r=float(res.statistic), p=float(res.pvalue), ci_low=float(ci.low), ci_high=float(ci.high),
+                       n=int(n), conf_level=conf_level)
 
 
 @dataclass(frozen=True)
