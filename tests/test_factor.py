@@ -1,4 +1,4 @@
-"""analysis.factor against R psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6.
+"""analysis.measure.exploratory and analysis.measure.confirmatory against R psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6.
 
 Fixtures are committed JSON written by R/make_reference_values.R; these tests do not need R.
 Loadings are compared up to column order and sign (:func:`match_columns`).

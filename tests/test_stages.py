@@ -113,10 +113,10 @@ TOY_CELLS = [
     ("markdown", "# 08 · A toy stage\n\nThis notebook proves that a stage needs only its notebook and its "
                  "declaration."),
     ("code", "lang = \"en\""),
-    ("code", "import pandas as pd\nfrom analysis import paths, report\n"
-             "writers.write_table(pd.DataFrame({'x': [1, 2]}), 'toy', generated_dir=paths.GENERATED,\n"
-             "                   results_dir=paths.RESULTS, caption='Toy', source='notebooks/08_toy.ipynb',"
-             " simulated=True)"),
+    ("code", "import pandas as pd\nfrom analysis.build.notebook import stage\n"
+             "from analysis.exhibits.table import Table\n"
+             "st = stage('08_toy', globals())\n"
+             "st.table('toy', Table(pd.DataFrame({'x': [1, 2]}), 'Toy'))"),
 ]
 
 
@@ -135,10 +135,12 @@ def test_a_new_stage_needs_only_its_notebook_and_its_declaration(scratch_build):
     repo = scratch_build
     _toy_notebook(repo / "notebooks" / "08_toy.ipynb")
     with open(repo / "stages.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[stages.08_toy]\nnotebook = "notebooks/08_toy.ipynb"\noutputs.tables = ["toy"]\n')
+        fh.write('\n[stages.08_toy]\nnotebook = "notebooks/08_toy.ipynb"\n'
+                 'inputs.files = ["data/processed/survey_status.json"]\noutputs.tables = ["toy"]\n')
     out = make(repo, "all").stdout
     assert "notebook 08_toy" in out and "notebook 01_import_clean" not in out  # only the new stage ran
-    assert (repo / "paper/generated/tab_toy.tex").exists() and (repo / "results/toy.csv").exists()
+    assert (repo / "results/toy.csv").exists()
+    assert "Simulated stand-in data" in (repo / "paper/generated/tab_toy.tex").read_text(encoding="utf-8")
     assert "paper/generated/tab_toy.tex" in make(repo, "-s", "print-outputs").stdout.split()
     record = json.loads((repo / "build/provenance/08_toy.json").read_text(encoding="utf-8"))
     assert set(record["outputs"]) == {"paper/generated/tab_toy.tex", "results/toy.csv"}
@@ -152,7 +154,7 @@ def test_a_new_stage_needs_only_its_notebook_and_its_declaration(scratch_build):
 def test_a_stage_that_writes_an_undeclared_file_fails(scratch_build):
     repo = scratch_build
     _toy_notebook(repo / "notebooks" / "09_rogue.ipynb",
-                  extra="from analysis import paths\n(paths.RESULTS / 'rogue.csv').write_text('x')", table=False)
+                  extra="from analysis.core import paths\n(paths.RESULTS / 'rogue.csv').write_text('x')", table=False)
     with open(repo / "stages.toml", "a", encoding="utf-8") as fh:
         fh.write('\n[stages.09_rogue]\nnotebook = "notebooks/09_rogue.ipynb"\noutputs.results = ["other.csv"]\n')
     proc = make(repo, "all", check=False)
