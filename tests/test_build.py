@@ -33,7 +33,7 @@ def _make(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
 
 
 def _runs(output: str) -> list[str]:
-    return re.findall(r"analysis\.runner (notebooks/\S+\.ipynb)", output)
+    return re.findall(r"analysis\.build\.runner (notebooks/\S+\.ipynb)", output)
 
 
 def test_make_all_builds_the_paper(built):
@@ -108,8 +108,11 @@ def test_a_failed_stage_leaves_nothing_that_looks_current(scratch_build):
     assert len(out.splitlines()) < 40, out
     planned = _runs(_make(scratch_build, "-n", "all", "SPEEDER_FRACTION=1.5").stdout)
     assert "notebooks/01_import_clean.ipynb" in planned
+    failed = scratch_build / "build" / "notebooks" / "01_import_clean.failed.ipynb"
+    assert failed.exists()  # the partial run, for the reader of the error
     _make(scratch_build, "all")  # back to the defaults
     assert _runs(_make(scratch_build, "-n", "all").stdout) == []
+    assert not failed.exists()  # a later success removes it from the published folder
 
 
 def test_no_identifier_reaches_processed_data_results_or_paper(built):

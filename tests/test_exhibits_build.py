@@ -94,3 +94,11 @@ def test_stage_helper_needs_its_parameters_and_a_data_status():
     assert st.codebook is not None and st.simulated is None  # stage 01 records the status itself
     with pytest.raises(stages.StageError, match="record the data status"):
         st.table("exclusions", ex_cleaning.exclusions_table(FLOW))
+
+
+def test_data_status_sentences_name_the_kind_of_data():
+    from analysis.build import status
+
+    assert status.status_record(False, "cases")["sentence_en"] == "Case tables supplied by the user."
+    assert status.status_record(False, "survey")["sentence_en"] == "Survey data supplied by the user."
+    assert "SIMULATED" in status.status_record(True, "cases")["sentence_en"]

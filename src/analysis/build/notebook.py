@@ -142,16 +142,17 @@ class Stage:
                                          results_dir=None if tex_only else paths.RESULTS, source=self.source,
                                          reason=reason, columns=columns)
 
-    def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> paths.Written:
-        """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON."""
+    def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> None:
+        """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON; print how many."""
         declared = self.declaration.outputs.get("values", ())
         name = name or (declared[0] if len(declared) == 1 else None)
         if name is None:
             raise stages.StageError(f"stage {self.name} declares values {list(declared)}: name the one to write")
         self._declared("values", name)
         v = values if isinstance(values, Values) else Values(dict(values))
-        return writers.write_values(v.values, name, generated_dir=paths.GENERATED, results_dir=paths.RESULTS,
-                                    source=self.source, digits=v.digits)
+        written = writers.write_values(v.values, name, generated_dir=paths.GENERATED, results_dir=paths.RESULTS,
+                                       source=self.source, digits=v.digits)
+        print(f"{len(v.values)} values written to {paths.relative(written)} (unrounded: results/{name}.json)")
 
     def figure(self, fig: plt.Figure, name: str) -> paths.Written:
         """Save ``fig`` as ``figures/<name>.pdf`` and ``.png`` (stamped when simulated) and show it."""

@@ -270,6 +270,8 @@ def run(notebook: str | Path, params_file: str | Path, out_dir: str | Path = pat
         (out_dir / f"{notebook.stem}.html").write_text(render_html(nb), encoding="utf-8")
         site.install_mathjax(out_dir)
     tmp.replace(target)
+    # a failed run's copy of an earlier attempt would sit beside the current one in the published folder
+    (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
     return target
 
 

@@ -15,13 +15,15 @@ from analysis.core import paths
 from analysis.core.provenance import is_simulated
 
 
-def data_status_sentence(simulated: bool) -> tuple[str, str]:
+def data_status_sentence(simulated: bool, kind: str = "survey") -> tuple[str, str]:
     """(English, Chinese) sentence for title pages, captions and notebooks.
 
     Parameters
     ----------
     simulated : bool
         Whether the data are the simulated stand-in.
+    kind : {'survey', 'cases'}
+        Which data the sentence describes when they are the user's.
 
     Returns
     -------
@@ -31,6 +33,8 @@ def data_status_sentence(simulated: bool) -> tuple[str, str]:
     if simulated:
         return ("SIMULATED stand-in data from a documented, seeded model; not the study's data.",
                 "模拟数据：由有文档说明、设定随机种子的模型生成，并非原研究数据。")
+    if kind == "cases":
+        return ("Case tables supplied by the user.", "用户提供的案例数据。")
     return ("Survey data supplied by the user.", "用户提供的调查数据。")
 
 
@@ -60,7 +64,7 @@ def status_record(simulated: bool, kind: str = "survey") -> dict:
     """
     if kind not in STATUS_FILES:
         raise ValueError(f"kind must be one of {sorted(STATUS_FILES)}, got {kind!r}")
-    en, zh = data_status_sentence(simulated)
+    en, zh = data_status_sentence(simulated, kind)
     return {"kind": kind, "simulated": bool(simulated), "sentence_en": en, "sentence_zh": zh}
 
 

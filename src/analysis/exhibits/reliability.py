@@ -601,7 +601,7 @@ def describe_reliability(ev: ScaleEvaluation) -> str:
     diff = rel["omega_total"] - rel["alpha"]
     return (f"α ranges from {lowest['alpha']:.3f} ({lowest['construct']}) to {highest['alpha']:.3f} "
             f"({highest['construct']}); {int(rel['good'].sum())} of {len(rel)} scales reach {c['alpha_good']:.2f} "
-            f"and {len(below)} fall below {c['alpha_acceptable']:.2f}" + (f": {', '.join(below)}." if below else ".")
+            f"and {len(below)} {'falls' if len(below) == 1 else 'fall'} below {c['alpha_acceptable']:.2f}" + (f": {', '.join(below)}." if below else ".")
             + f"\nFeldt intervals that include {c['alpha_acceptable']:.2f} (borderline scales): "
             f"{_listing(rel.loc[rel['borderline'], 'construct'].tolist())}.\n"
             f"ω minus α ranges from {diff.min():+.3f} to {diff.max():+.3f}: small differences mean the items of a "
