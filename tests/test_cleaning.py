@@ -147,3 +147,69 @@ def test_processed_survey_refuses_an_identifier(cleaned, codebook):
     scores = pd.DataFrame({"case_id": kept["case_id"], "ip": "10.0.0.1"})
     with pytest.raises(ValueError, match=r"identifying column\(s\) \['ip'\].*scale_scores"):
         cleaning.processed_survey(kept, leaky, scores, codebook)
+
+
+# ---- duplicates only on evidence ----------------------------------------------------------------------------
+
+def _twins(imported, **changes):
+    """Two responses with the same closed answers: the first clean one and a copy with ``changes``."""
+    first = imported.iloc[[0]].copy()
+    second = first.assign(respondent_id=first["respondent_id"] + 10_000, **changes)
+    return pd.concat([first, second], ignore_index=True)
+
+
+def test_identical_answers_without_evidence_are_reported_not_excluded(imported, codebook):
+    twins = _twins(imported).drop(columns=["ip"])
+    ex = cleaning.apply_exclusions(twins, codebook)
+    assert not ex.log["rule"].eq("duplicate").any()
+    patterns = cleaning.coinciding_patterns(twins, codebook, log=ex.log)
+    assert list(patterns.columns) == ["pattern_id", "n_respondents", "case_ids"]
+    assert patterns.to_dict("records") == [{"pattern_id": "P1", "n_respondents": 2, "case_ids": "R0001;R0002"}]
+
+
+def test_same_ip_outside_the_window_is_not_a_duplicate(imported, codebook):
+    window = pd.Timedelta(minutes=cleaning.CleaningRules().duplicate_window_minutes)
+    twins = _twins(imported, submitted_at=imported["submitted_at"].iloc[0] + window + pd.Timedelta(seconds=1))
+    assert cleaning.duplicate_evidence(twins, codebook).isna().all()
+    assert not cleaning.apply_exclusions(twins, codebook).log["rule"].eq("duplicate").any()
+    # a wider window (the parameter) makes the same pair a duplicate
+    wide = cleaning.rules_from_params({"duplicate_window_minutes": 2 * window / pd.Timedelta(minutes=1)})
+    assert cleaning.apply_exclusions(twins, codebook, wide).log["rule"].tolist()[1] == "duplicate"
+
+
+def test_same_ip_inside_the_window_with_identical_answers_is_a_duplicate(imported, codebook):
+    twins = _twins(imported, submitted_at=imported["submitted_at"].iloc[0] + pd.Timedelta(minutes=4))
+    log = cleaning.apply_exclusions(twins, codebook).log
+    assert log["rule"].tolist()[1] == "duplicate" and pd.isna(log["rule"].iloc[0])
+    reason = log["reason"].iloc[1]
+    assert "same IP address and identical closed answers, 4 min after R0001" in reason
+    assert str(twins["ip"].iloc[0]) not in reason  # the evidence is named, the identifier is not written
+    # one different answer, or a different user agent, is no longer evidence
+    item = codebook.items()[0]
+    lo, hi = codebook.bounds(item)
+    other = twins.copy()
+    other.loc[1, item] = lo if other.loc[0, item] != lo else hi
+    assert cleaning.duplicate_evidence(other, codebook).isna().all()
+    agents = twins.assign(user_agent=["Firefox", "WeChat"])
+    assert cleaning.duplicate_evidence(agents, codebook).isna().all()
+    assert cleaning.duplicate_evidence(agents.assign(user_agent="WeChat"), codebook).notna().tolist() == [False, True]
+
+
+def test_same_respondent_id_twice_is_a_duplicate(imported, codebook):
+    pair = imported.iloc[[0, 1]].copy().drop(columns=["ip"])
+    pair["respondent_id"] = pair["respondent_id"].iloc[0]
+    log = cleaning.apply_exclusions(pair, codebook).log
+    assert pd.isna(log["rule"].iloc[0]) and log["rule"].iloc[1] == "duplicate"
+    assert "the same respondent id as R0001" in log["reason"].iloc[1]
+
+
+def test_planted_duplicates_are_caught_on_evidence(imported, cleaned, codebook, truth):
+    key = dict(zip(cleaning.pseudonymise(imported), imported["respondent_id"]))
+    dup = cleaned.log[cleaned.log["rule"] == "duplicate"]
+    assert sorted(int(key[c]) for c in dup["case_id"]) == sorted(int(r) for r in truth["duplicates_of"])
+    assert dup["reason"].str.contains(r"same IP address and identical closed answers, \d+ min after R\d{4}").all()
+    # the planted copies are no coinciding pattern once excluded; the patterns left are people
+    patterns = cleaning.coinciding_patterns(imported, codebook, log=cleaned.log)
+    listed = {c for ids in patterns["case_ids"] for c in ids.split(";")}
+    assert not listed & set(dup["case_id"])
+    assert (patterns["n_respondents"] >= 2).all()

@@ -113,3 +113,115 @@ def test_error_keeps_every_problem():
     with pytest.raises(CodebookError) as info:
         from_dict(spec)
     assert len(info.value.problems) == 2 and "and 1 more problem" in str(info.value)
+
+
+# --------------------------------------------------------------------------- load_codebook never crashes
+_MINI = ("instrument: {id: x, status: original, title: {en: X}}\n"
+         "scale: {min: 1, max: 5}\n"
+         "constructs:\n  - {id: S, label: {en: Support}}\n"
+         "items:\n  - {id: S1, construct: S, reverse: false, text: {en: a}}\n"
+         "  - {id: S2, construct: S, reverse: false, text: {en: b}}\n")
+
+
+def _write(tmp_path, text, name="cb.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_minimal_codebook_loads(tmp_path):
+    assert load_codebook(_write(tmp_path, _MINI)).items() == ["S1", "S2"]
+
+
+def test_an_unquoted_date_is_read_as_the_text_written(tmp_path):
+    cb = load_codebook(_write(tmp_path, _MINI.replace("title: {en: X}", "title: {en: X}, version: 2024-01-31")))
+    assert cb.spec["instrument"]["version"] == "2024-01-31"
+
+
+@pytest.mark.parametrize("text, where, message", [
+    (_MINI.replace("text: {en: a}", "text: {en: !!binary aGVsbG8=}"), "line 6", "'binary' values have no place"),
+    (_MINI.replace("text: {en: a}", "text: !!set {en: null}"), "line 6", "'set' values have no place"),
+    (_MINI.replace("text: {en: a}", "text: !!python/name:os.system {}"), "line 6", "have no place"),
+    (_MINI.replace("scale: {min: 1, max: 5}", "scale: {min: 1, max: 5, min: 2}"), "line 2", "given twice"),
+    (_MINI.replace("reverse: false, text: {en: b}", "reverse: false, reverse: true, text: {en: b}"), "line 7",
+     "first at line 7"),
+    (_MINI.replace("scale: {min: 1, max: 5}", "scale: {min: 1, max: 5, anchors: {1: {en: a}, 01: {en: b}}}"),
+     "line 2", "'01' is not written in plain decimal"),
+    (_MINI.replace("max: 5", "max: 010"), "line 2", "not written in plain decimal"),
+    (_MINI.replace("max: 5", "max: 0x1F"), "line 2", "not written in plain decimal"),
+    (_MINI.replace("max: 5", "max: 1_0"), "line 2", "not written in plain decimal"),
+    ("a: [" * 3000 + "]" * 3000, "<file>", "nested too deep"),
+    ("instrument: " + "[" * 60 + "]" * 60 + "\n", "<file>", "nested more than"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+     for p, c in zip("abcdefg", "bcdefgh")), "<file>", "aliases"),
+])
+def test_yaml_that_would_crash_or_mislead_is_refused_with_the_place(tmp_path, text, where, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(CodebookError) as err:
+        load_codebook(path)
+    assert err.value.where.startswith(where) and message in str(err.value) and str(path) in str(err.value)
+
+
+def test_json_codebooks_refuse_duplicate_keys_and_deep_nesting(tmp_path):
+    import json
+
+    good = json.dumps(yaml.safe_load(_MINI))
+    assert load_codebook(_write(tmp_path, good, "cb.json")).items() == ["S1", "S2"]
+    with pytest.raises(CodebookError, match="given twice"):
+        load_codebook(_write(tmp_path, good[:-1] + ', "scale": {"min": 1, "max": 3}}', "cb.json"))
+    with pytest.raises(CodebookError, match="nested too deep"):
+        load_codebook(_write(tmp_path, "[" * 100_000 + "]" * 100_000, "cb.json"))
+    with pytest.raises(CodebookError, match="line 1, column"):
+        load_codebook(_write(tmp_path, "{", "cb.json"))
+
+
+def test_a_directory_or_an_unreadable_name_is_refused(tmp_path):
+    with pytest.raises(CodebookError, match="is a directory"):
+        load_codebook(tmp_path)
+    with pytest.raises(CodebookError, match="cannot be read|file not found"):
+        load_codebook(str(tmp_path / "cb\x00.yaml"))
+
+
+_FORM = _MINI + ("criteria:\n  - {id: K1, text: {en: k}}\n"
+                 "form:\n  - {number: 1, type: matrix, rows: [S1, S2]}\n  - {number: 2, type: single, ref: K1}\n")
+
+
+@pytest.mark.parametrize("old, new, where, message", [
+    ("{number: 1, type: matrix, rows: [S1, S2]}", "{number: 1, type: matrix}", "form[0]", "needs 'rows'"),
+    ("{number: 1, type: matrix, rows: [S1, S2]}", "{number: 1, type: matrix, rows: [S1, S1]}", "form[0].rows[1]",
+     "already placed at form[0].rows[0]"),
+    ("ref: K1", "ref: S1", "form[1]", "already placed"),
+    ("ref: K1", "ref: S", "form[1]", "refers to construct 'S'"),
+    ("rows: [S1, S2]", "rows: [S1, S]", "form[0].rows[1]", "refers to construct 'S'"),
+    ("type: single, ref: K1", "type: multi, ref: K1", "form[1]", "cannot hold"),
+    ("type: single, ref: K1", "type: single, ref: K1, rows: [S1]", "form[1].rows", "only a matrix question"),
+])
+def test_form_entries_must_name_the_right_variables_once(tmp_path, old, new, where, message):
+    assert load_codebook(_write(tmp_path, _FORM)).form[0]["rows"] == ["S1", "S2"]
+    with pytest.raises(CodebookError) as err:
+        load_codebook(_write(tmp_path, _FORM.replace(old, new)))
+    assert (where, ) == (err.value.where, ) and message in err.value.problem
+
+
+@pytest.mark.parametrize("anchors, where", [
+    ("{1: {en: agree}, 2: {en: Agree}}", "scale.anchors.2"),
+    ("{1: {en: a, zh: 同意}, 2: {en: b, zh: 同意 }}", "scale.anchors.2"),
+])
+def test_duplicate_option_texts_are_refused(tmp_path, anchors, where):
+    path = _write(tmp_path, _MINI.replace("scale: {min: 1, max: 5}", f"scale: {{min: 1, max: 5, anchors: {anchors}}}"))
+    with pytest.raises(CodebookError) as err:
+        load_codebook(path)
+    assert err.value.where == where and "also the text of code 1" in err.value.problem
+
+
+def test_level_keys_with_leading_zeros_are_refused(tmp_path):
+    path = _write(tmp_path, _MINI + "demographics:\n  - {id: G, text: {en: g}, levels: {'1': {en: m}, '01': {en: f}}}\n")
+    with pytest.raises(CodebookError, match="'01' does not match"):
+        load_codebook(path)
+
+
+def test_a_multi_select_column_may_not_take_another_ids_name():
+    spec = _json_keys(_spec())
+    spec["criteria"][0]["id"] = "P_1"
+    with pytest.raises(CodebookError, match="its column 'P_1'"):
+        from_dict(spec)

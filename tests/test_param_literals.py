@@ -125,9 +125,10 @@ def test_threshold_check_can_fail():
 def test_code_defaults_are_the_parameters():
     d = params.DEFAULTS
     rules = CleaningRules()
-    assert (rules.duplicates, rules.min_answered_share, rules.attention, rules.speeder_fraction,
-            rules.straightlining) == (d["exclude_duplicates"], d["min_answered_share"], d["exclude_failed_attention"],
-                                      d["speeder_fraction"], d["exclude_straightliners"])
+    assert (rules.duplicates, rules.duplicate_window_minutes, rules.min_answered_share, rules.attention,
+            rules.speeder_fraction, rules.straightlining) == \
+        (d["exclude_duplicates"], d["duplicate_window_minutes"], d["min_answered_share"],
+         d["exclude_failed_attention"], d["speeder_fraction"], d["exclude_straightliners"])
     ch = MeasurementChoices()
     assert (ch.n_factors, ch.extraction, ch.rotation, ch.missing, ch.seed, ch.n_iter) == \
         (d["n_factors"], d["extraction"], d["rotation"], d["missing"], d["seed"], d["n_iter"])

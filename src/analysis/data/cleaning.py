@@ -4,10 +4,17 @@ The exclusion rules run in a fixed, documented order; a response is excluded by
 the first rule that catches it and the log also lists every other rule it
 would have failed, so that no decision is hidden:
 
-1. ``duplicate``      a second submission with the same answers to every
-                      closed question (and, where the export has it, the same
-                      IP address) as an earlier one: a duplicate is not a
-                      person, so it goes first. The earliest is kept.
+1. ``duplicate``      a second submission of the same person, on evidence only:
+                      the same respondent id as an earlier submission, or the
+                      same IP address (and user agent / 来源详情, where the
+                      export has such a column) within
+                      ``duplicate_window_minutes`` of an earlier submission
+                      with identical closed answers. A duplicate is not a
+                      person, so it goes first; the earliest is kept.
+                      Identical answers alone are no evidence (a short
+                      instrument with few categories makes coincidences
+                      common): :func:`coinciding_patterns` reports them and
+                      nothing excludes them.
 2. ``incomplete``     fewer than ``min_answered_share`` of the scale items answered.
 3. ``attention``      an instructed-response item answered otherwise than instructed
                       (Meade & Craig 2012 recommend such items).
@@ -42,7 +49,9 @@ RULE_LABELS = {
     "speeder": ("作答过快", "Speeder"),
     "straightlining": ("直线作答", "Straight-lining"),
 }
-IDENTIFYING_COLUMNS = ("respondent_id", "ip", "submitted_at", "source")
+IDENTIFYING_COLUMNS = ("respondent_id", "ip", "submitted_at", "source", "user_agent", "source_detail")
+#: Export metadata that, besides the IP address, must also agree for a duplicate (compared where present).
+DEVICE_COLUMNS = ("user_agent", "source_detail")
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class CleaningRules:
     """Parameters of the exclusion rules (``None`` or ``False`` switches a rule off)."""
 
     duplicates: bool = DEFAULTS["exclude_duplicates"]
+    duplicate_window_minutes: float = DEFAULTS["duplicate_window_minutes"]
     min_answered_share: float | None = DEFAULTS["min_answered_share"]
     attention: bool = DEFAULTS["exclude_failed_attention"]
     speeder_fraction: float | None = DEFAULTS["speeder_fraction"]
@@ -61,6 +71,8 @@ class CleaningRules:
                    straightlining=False)
 
     def __post_init__(self):
+        if not self.duplicate_window_minutes > 0:
+            raise ValueError(f"duplicate_window_minutes must be positive, got {self.duplicate_window_minutes}")
         if self.min_answered_share is not None and not 0 < self.min_answered_share <= 1:
             raise ValueError(f"min_answered_share must lie in (0, 1], got {self.min_answered_share}")
         if self.speeder_fraction is not None and not 0 < self.speeder_fraction < 1:
@@ -91,18 +103,144 @@ def pseudonymise(canonical: pd.DataFrame) -> pd.Series:
     return order.map(lambda k: f"R{k:0{width}d}")
 
 
+def _closed_columns(df: pd.DataFrame, codebook: Codebook) -> list[str]:
+    """The closed questions present in ``df`` (demographics, items, attention checks, criteria)."""
+    return [c for c in codebook.demographics + codebook.items() + list(codebook.attention_checks) + codebook.criteria
+            if c in df.columns]
+
+
+def _answer_key(df: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One string per row that is equal exactly when the rows agree on ``columns`` (missing equals missing)."""
+    if df.empty or not columns:
+        return pd.Series("", index=df.index, dtype=object)
+    return df[columns].astype(str).agg("\x1f".join, axis=1)
+
+
+def _case_ids(df: pd.DataFrame) -> pd.Series:
+    return df["case_id"] if "case_id" in df.columns else pseudonymise(df)
+
+
+def _gap_text(gap: pd.Timedelta) -> str:
+    minutes = gap / pd.Timedelta(minutes=1)
+    return f"{gap.total_seconds():.0f} s" if minutes < 1 else f"{minutes:.0f} min"
+
+
+def duplicate_evidence(df: pd.DataFrame, codebook: Codebook,
+                       window_minutes: float = DEFAULTS["duplicate_window_minutes"]) -> pd.Series:
+    """What shows that a response is a second submission of an earlier respondent, or missing.
+
+    Evidence is (a) a respondent id that an earlier submission already has,
+    or (b) the same IP address, and the same :data:`DEVICE_COLUMNS` where the
+    table has them, as an earlier submission made at most ``window_minutes``
+    before, with identical closed answers. Identical answers without (a) or
+    (b) are not evidence (see :func:`coinciding_patterns`). Without
+    ``submitted_at`` the window cannot be checked and (b) never applies.
+    "Earlier" is the order of ``submitted_at`` (else of the table), ties by
+    ``respondent_id``. The texts name the earlier submission by its
+    ``case_id`` (a raw id or IP address never enters the text).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical responses: ``respondent_id``, the closed questions and,
+        where the export has them, ``submitted_at``, ``ip``, ``user_agent``,
+        ``source_detail`` and ``case_id`` (else pseudonymised here).
+    codebook : Codebook
+        Names the closed questions.
+    window_minutes : float
+        Longest time between two submissions from one device that can make
+        the later one a duplicate (params.yaml: ``duplicate_window_minutes``).
+
+    Returns
+    -------
+    Series
+        Indexed like ``df``: the evidence in words for each duplicate, missing for the others.
+    """
+    if "respondent_id" not in df.columns:
+        raise ValueError("duplicate_evidence needs a 'respondent_id' column")
+    timed = "submitted_at" in df.columns
+    work = df.reset_index(drop=True)  # positions, so that any index of df will do
+    ordered = work.sort_values(["submitted_at", "respondent_id"] if timed else ["respondent_id"], kind="stable")
+    case = _case_ids(work)
+    found: dict = {}
+    first_of_id: dict = {}
+    for i, rid in ordered["respondent_id"].items():
+        if pd.isna(rid):
+            continue
+        if rid in first_of_id:
+            found.setdefault(i, []).append(f"the same respondent id as {case[first_of_id[rid]]}")
+        else:
+            first_of_id[rid] = i
+    if timed and "ip" in df.columns:
+        device = ["ip"] + [c for c in DEVICE_COLUMNS if c in df.columns]
+        present = ordered["submitted_at"].notna()
+        for c in device:
+            present &= ordered[c].notna() & ordered[c].astype(str).str.strip().ne("")
+        usable = ordered.loc[present]
+        key = _answer_key(usable, device + _closed_columns(work, codebook))
+        window = pd.Timedelta(minutes=window_minutes)
+        named = ["IP address"] + [c.replace("_", " ") for c in device[1:]]
+        what = "same " + (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1])
+        last: dict = {}
+        for i, k in key.items():
+            j = last.get(k)
+            if j is not None:
+                gap = pd.Timestamp(usable.at[i, "submitted_at"]) - pd.Timestamp(usable.at[j, "submitted_at"])
+                if gap <= window:
+                    found.setdefault(i, []).append(f"{what} and identical closed answers, "
+                                                   f"{_gap_text(gap)} after {case[j]}")
+            last[k] = i
+    texts = ["; ".join(found[k]) if k in found else pd.NA for k in range(len(work))]
+    return pd.Series(texts, index=df.index, dtype=object)
+
+
+def coinciding_patterns(df: pd.DataFrame, codebook: Codebook, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Closed-answer patterns that more than one response gives: reported, never a reason to exclude.
+
+    On a short instrument with few answer categories, two people often give
+    the same answers to every closed question (the more so when answers
+    cluster on one or two categories, as agreement scales do), so a
+    coinciding pattern is not evidence that one person submitted twice; only
+    :func:`duplicate_evidence` excludes. This table lets a reader judge how
+    common coincidences are.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Responses with the closed questions and ``case_id`` (else
+        ``respondent_id``, pseudonymised as :func:`apply_exclusions` does).
+    codebook : Codebook
+        Names the closed questions.
+    log : DataFrame, optional
+        The exclusion log (``Exclusions.log``): responses it excludes as
+        duplicates are left out, being copies rather than respondents.
+
+    Returns
+    -------
+    DataFrame
+        ``pattern_id, n_respondents, case_ids`` (semicolon-separated, sorted),
+        one row per pattern shared by two or more responses, the most common first.
+    """
+    frame = df.assign(case_id=_case_ids(df).to_numpy())
+    if log is not None:
+        copies = set(log.loc[log["rule"].eq("duplicate").fillna(False).astype(bool), "case_id"])
+        frame = frame[~frame["case_id"].isin(copies)]
+    key = _answer_key(frame, _closed_columns(frame, codebook))
+    groups = [sorted(g) for _, g in frame["case_id"].groupby(key, sort=False) if len(g) > 1]
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    width = len(str(len(groups)))
+    return pd.DataFrame({"pattern_id": [f"P{k:0{width}d}" for k in range(1, len(groups) + 1)],
+                         "n_respondents": [len(g) for g in groups],
+                         "case_ids": [";".join(g) for g in groups]},
+                        columns=["pattern_id", "n_respondents", "case_ids"])
+
+
 def _rule_flags(df: pd.DataFrame, codebook: Codebook, rules: CleaningRules) -> pd.DataFrame:
     """Boolean flags per rule for every response (before the order is applied)."""
     items = codebook.items()
     flags = pd.DataFrame(False, index=df.index, columns=list(RULE_ORDER))
     if rules.duplicates:
-        closed = [c for c in codebook.demographics + items + list(codebook.attention_checks) + codebook.criteria
-                  if c in df.columns]
-        key = closed + (["ip"] if "ip" in df.columns else [])
-        ordered = df.sort_values(["submitted_at", "respondent_id"] if "submitted_at" in df.columns
-                                 else ["respondent_id"], kind="stable")
-        dup = ordered[key].astype(str).duplicated(keep="first")
-        flags.loc[dup[dup].index, "duplicate"] = True
+        flags["duplicate"] = duplicate_evidence(df, codebook, rules.duplicate_window_minutes).notna()
     if rules.min_answered_share is not None:
         answered = df[items].notna().mean(axis=1)
         flags["incomplete"] = answered < rules.min_answered_share
@@ -198,7 +336,8 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
         elif rule == "straightlining":
             detail = lambda i: f"every answered scale item = {df.loc[i, items].dropna().iloc[0]}, reverse items included"  # noqa: E731
         else:
-            detail = lambda i: "same closed answers" + (" and IP" if "ip" in df.columns else "") + " as an earlier submission"  # noqa: E731
+            evidence = duplicate_evidence(df, codebook, rules.duplicate_window_minutes)
+            detail = lambda i: evidence[i]  # noqa: E731
         hit = remaining & flags[rule].fillna(False).astype(bool)
         for i in df.index[hit]:
             rule_of[i] = rule
@@ -440,7 +579,7 @@ def rules_from_params(params: dict) -> CleaningRules:
     ----------
     params : dict
         Parameter names as in params.yaml (``clean``, ``exclude_duplicates``,
-        ``min_answered_share``, ``exclude_failed_attention``, ``speeder_fraction``,
+        ``duplicate_window_minutes``, ``min_answered_share``, ``exclude_failed_attention``, ``speeder_fraction``,
         ``exclude_straightliners``); absent ones keep params.yaml's value.
 
     Returns
@@ -452,6 +591,7 @@ def rules_from_params(params: dict) -> CleaningRules:
     base = CleaningRules()
     return replace(base,
                    duplicates=bool(params.get("exclude_duplicates", base.duplicates)),
+                   duplicate_window_minutes=params.get("duplicate_window_minutes", base.duplicate_window_minutes),
                    min_answered_share=params.get("min_answered_share", base.min_answered_share),
                    attention=bool(params.get("exclude_failed_attention", base.attention)),
                    speeder_fraction=params.get("speeder_fraction", base.speeder_fraction),

@@ -15,7 +15,9 @@ checks the shape, then :func:`_semantic_errors` checks what a schema cannot
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +49,69 @@ class CodebookError(ValueError):
     def report(self) -> str:
         """Every problem on its own line: ``file: entry 'where': problem``."""
         return "\n".join(f"{self.file}: codebook entry '{w}': {p}" for w, p in self.problems)
+
+
+#: What an id may be, said in every message about a refused id.
+ID_RULE = ("an id may be any name an export uses: letters of any script, digits and punctuation such as "
+           "'.', '-' or '_' (e.g. at.ease, M.pers, 2nd-item, 满意度1); it may not be empty, contain spaces, "
+           "control or invisible characters, or equal another id after Unicode NFKC normalisation and case folding")
+
+# Unicode general categories that make a name ambiguous on screen: controls, format characters
+# (zero-width space, bidi marks), surrogates, private use, unassigned, and every kind of space.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
+
+
+def _shown(text: Any) -> str:
+    """``text`` quoted, invisible characters and spaces other than ' ' escaped (``\\u200b``)."""
+    text = str(text)
+    out = "".join(ch if ch == " " or unicodedata.category(ch) not in _INVISIBLE
+                  else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                  else f"\\U{ord(ch):08x}" for ch in text)
+    return f"'{out}'"
+
+
+def id_problem(name: Any) -> str | None:
+    """Why ``name`` cannot be an id of a codebook, or ``None`` when it can.
+
+    Parameters
+    ----------
+    name : any
+        A candidate id (an item, construct, demographic or other question).
+
+    Returns
+    -------
+    str or None
+        ``None`` for an acceptable id; otherwise a short reason followed by
+        :data:`ID_RULE`.
+    """
+    if not isinstance(name, str):
+        return f"id {name!r} is not text; write it in quotes. {ID_RULE}"
+    if name == "":
+        return f"id is empty; {ID_RULE}"
+    if name != name.strip():
+        return f"id {_shown(name)} begins or ends with whitespace; {ID_RULE}"
+    bad = [ch for ch in name if ch.isspace() or unicodedata.category(ch) in _INVISIBLE]
+    if bad:
+        what = "a space" if bad[0] == " " else f"the invisible character {_shown(bad[0])[1:-1]}"
+        return f"id {_shown(name)} contains {what}; {ID_RULE}"
+    return None
+
+
+def id_key(name: str) -> str:
+    """The form under which two ids count as the same: NFKC-normalised and case-folded.
+
+    Parameters
+    ----------
+    name : str
+        An id.
+
+    Returns
+    -------
+    str
+        ``unicodedata.normalize("NFKC", name).casefold()`` (normalised again, since
+        case folding can undo NFKC), so that ``Ａ1``, ``a1`` and ``A1`` give the same key.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def _label(entry: dict, lang: str) -> str:
@@ -257,11 +322,21 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
     """Checks a JSON schema cannot express. Returns (where, problem) pairs."""
     errs: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
+    keys: dict[str, tuple[str, str]] = {}  # id_key → (id, where)
 
-    def claim(var: str, where: str) -> None:
+    def claim(var: Any, where: str) -> None:
+        problem = id_problem(var)
+        if problem:
+            errs.append((where, problem))
+            return
         if var in seen:
-            errs.append((where, f"id {var!r} is already used at {seen[var]}"))
-        seen[var] = where
+            errs.append((where, f"id {_shown(var)} is already used at {seen[var]}"))
+        elif id_key(var) in keys:
+            other, at = keys[id_key(var)]
+            errs.append((where, f"id {_shown(var)} and id {_shown(other)} at {at} are the same name after Unicode "
+                                f"NFKC normalisation and case folding; {ID_RULE}"))
+        seen.setdefault(var, where)
+        keys.setdefault(id_key(var), (var, where))
 
     def check_scale(scale: dict, where: str) -> None:
         if scale["min"] >= scale["max"]:
@@ -269,6 +344,21 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
         for code in scale.get("anchors", {}):
             if not scale["min"] <= int(code) <= scale["max"]:
                 errs.append((where, f"anchor {code} lies outside the scale {scale['min']}..{scale['max']}"))
+        check_texts(scale.get("anchors", {}), f"{where}.anchors")
+
+    def check_texts(options: dict, where: str) -> None:
+        """Two codes with the same option text cannot be told apart in a by-text export."""
+        for lang in ("zh", "en"):
+            first: dict[str, str] = {}
+            for code, lab in options.items():
+                text = lab.get(lang)
+                if not text:
+                    continue
+                norm = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+                if norm in first:
+                    errs.append((f"{where}.{code}", f"option text {_shown(text)} ({lang}) is also the text of code "
+                                                    f"{first[norm]}; every code needs its own text"))
+                first.setdefault(norm, code)
 
     check_scale(spec["scale"], "scale")
     construct_ids = set()
@@ -278,8 +368,9 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
     for k, it in enumerate(spec["items"]):
         claim(it["id"], f"items[{k}]")
         if it["construct"] not in construct_ids:
-            errs.append((f"items[{k}].construct", f"construct {it['construct']!r} is not defined; "
-                         f"expected one of {sorted(construct_ids)}"))
+            known = ", ".join(_shown(c) for c in sorted(construct_ids)) or "none is defined"
+            errs.append((f"items[{k}].construct", f"construct {_shown(it['construct'])} is not defined; "
+                         f"expected one of {known}"))
         if "scale" in it:
             check_scale(it["scale"], f"items[{k}].scale")
     for section in ("criteria", "attention_checks", "demographics", "multi_select", "open_questions"):
@@ -287,26 +378,69 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
             claim(q["id"], f"{section}[{k}]")
             if "scale" in q:
                 check_scale(q["scale"], f"{section}[{k}].scale")
+            for part in ("levels", "options"):
+                if part in q:
+                    check_texts(q[part], f"{section}[{k}].{part}")
     for k, a in enumerate(spec.get("attention_checks", [])):
         if not spec["scale"]["min"] <= a["expected"] <= spec["scale"]["max"]:
             errs.append((f"attention_checks[{k}].expected", "expected answer lies outside the scale"))
     for k, m in enumerate(spec.get("multi_select", [])):
         if sum(bool(o.get("other")) for o in m["options"].values()) > 1:
             errs.append((f"multi_select[{k}].options", "at most one option may be marked other: true"))
+        # the canonical table gets one column per option and one for the 'other' text
+        for col in [f"{m['id']}_{code}" for code in m["options"]] + [f"{m['id']}_other_text"]:
+            if id_problem(col) is None and id_key(col) in keys and keys[id_key(col)][0] != m["id"]:
+                other, at = keys[id_key(col)]
+                errs.append((f"multi_select[{k}]", f"its column {_shown(col)} would have the name of id "
+                                                   f"{_shown(other)} at {at}; rename one of them"))
+    for name in META_COLUMNS + ["case_id"]:
+        if id_key(name) in keys:
+            other, at = keys[id_key(name)]
+            errs.append((at, f"id {_shown(other)} is the name of a metadata column of the canonical table; "
+                             "rename it"))
     for c in construct_ids:
         if not any(it["construct"] == c for it in spec["items"]):
             errs.append((f"constructs[{c}]", "construct has no items"))
-    numbers = set()
+    # the form: each question refers to variables of the right kind, each variable placed once
+    kinds = {"single": ("items", "criteria", "attention_checks", "demographics"),
+             "matrix": ("items", "criteria", "attention_checks"),
+             "multi": ("multi_select",), "open": ("open_questions",)}
+    section_of = {q["id"]: section for section in ("items", "criteria", "attention_checks", "demographics",
+                                                   "multi_select", "open_questions")
+                  for q in spec.get(section, []) if isinstance(q.get("id"), str)}
+    numbers: set = set()
+    placed: dict[str, str] = {}
     for k, q in enumerate(spec.get("form", [])):
         if q["number"] in numbers:
             errs.append((f"form[{k}].number", f"question number {q['number']} is used twice"))
         numbers.add(q["number"])
-        refs = q.get("rows", []) if q["type"] == "matrix" else [q.get("ref")]
-        if q["type"] != "matrix" and not q.get("ref"):
-            errs.append((f"form[{k}]", f"a {q['type']} question needs 'ref'"))
-        for r in refs:
-            if r is not None and r not in seen:
-                errs.append((f"form[{k}]", f"refers to {r!r}, which the codebook does not define"))
+        if q["type"] == "matrix":
+            if "ref" in q:
+                errs.append((f"form[{k}].ref", "a matrix question lists its variables under 'rows', not 'ref'"))
+            if not q.get("rows"):
+                errs.append((f"form[{k}]", "a matrix question needs 'rows' (the ids of its items)"))
+            refs = [(f"form[{k}].rows[{j}]", r) for j, r in enumerate(q.get("rows", []))]
+        else:
+            if "rows" in q:
+                errs.append((f"form[{k}].rows", f"only a matrix question has 'rows'; a {q['type']} question "
+                                                "names its variable in 'ref'"))
+            if not q.get("ref"):
+                errs.append((f"form[{k}]", f"a {q['type']} question needs 'ref'"))
+            refs = [(f"form[{k}]", q["ref"])] if q.get("ref") else []
+        for where, r in refs:
+            if r not in seen:
+                errs.append((where, f"refers to {_shown(r)}, which the codebook does not define"))
+            elif r in construct_ids and r not in section_of:
+                errs.append((where, f"refers to construct {_shown(r)}; a form question names items or "
+                                    "questions, not constructs"))
+            elif section_of.get(r) not in kinds[q["type"]]:
+                errs.append((where, f"refers to {_shown(r)} of {section_of.get(r)}, which a {q['type']} question "
+                                    f"cannot hold (expected an id of {' or '.join(kinds[q['type']])})"))
+            elif r in placed:
+                errs.append((where, f"{_shown(r)} is already placed at {placed[r]}; each variable belongs to one "
+                                    "question"))
+            else:
+                placed[r] = where
     return errs
 
 
@@ -353,8 +487,106 @@ def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
     return Codebook(spec=spec, source=source)
 
 
+class _CodebookLoader(yaml.SafeLoader):
+    """PyYAML's safe loader made strict for codebooks.
+
+    It refuses a key given twice in one mapping (PyYAML keeps the last one without a
+    word), integers written other than in plain decimal (YAML 1.1 reads ``010`` as 8 and
+    ``1:30`` as 90), and the types JSON lacks (``!!binary``, ``!!set``, ``!!omap``,
+    ``!!pairs``); dates and times stay the text that was written.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a plain value, not a list or mapping",
+                        key_node.start_mark) from None
+                if key in first:
+                    was = first[key]
+                    same = "" if was.value == key_node.value else f" ({was.value!r} and {key_node.value!r} are the same number)"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key_node.value!r} is given twice in one mapping, first at line "
+                                    f"{was.start_mark.line + 1}{same}; YAML would silently keep only the last",
+                        key_node.start_mark)
+                first[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+    def _plain_int(self, node):
+        text = self.construct_scalar(node)
+        if not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", text):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the number {text!r} is not written in plain decimal (YAML 1.1 would read a leading "
+                            "zero as octal, '_' and ':' as digit groups); write the decimal number, or quote "
+                            "it to mean text", node.start_mark)
+        return int(text)
+
+    def _text(self, node):
+        return self.construct_scalar(node)
+
+    def _refused(self, node):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.tag.rsplit(':', 1)[-1]!r} values have no place in a codebook (only text, numbers, "
+                        "true/false, lists and mappings)", node.start_mark)
+
+
+_CodebookLoader.add_constructor("tag:yaml.org,2002:int", _CodebookLoader._plain_int)
+_CodebookLoader.add_constructor("tag:yaml.org,2002:timestamp", _CodebookLoader._text)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _CodebookLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _CodebookLoader._refused)
+_CodebookLoader.add_constructor(None, _CodebookLoader._refused)
+
+#: Largest codebook file read (bytes); a real codebook is a few dozen kilobytes.
+MAX_CODEBOOK_BYTES = 8 * 1024 * 1024
+#: Deepest nesting of lists and mappings accepted; a codebook needs five levels.
+MAX_DEPTH = 40
+#: Most values a codebook may hold once YAML aliases are expanded (guards against alias bombs).
+MAX_VALUES = 1_000_000
+
+
+def _json_pairs(pairs: list) -> dict:
+    """``object_pairs_hook`` for JSON codebooks: refuse a key given twice."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} is given twice in one object; JSON readers silently keep only the last")
+        out[key] = value
+    return out
+
+
+def _shape_problem(spec: Any) -> str | None:
+    """Too deep or (through aliases) too big to be a codebook; walks without recursion."""
+    stack, count = [(spec, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            return f"lists and mappings are nested more than {MAX_DEPTH} deep"
+        if count > MAX_VALUES:
+            return f"more than {MAX_VALUES:,} values (are YAML aliases repeating a block?)"
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth + 1) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``).
+
+    YAML is read strictly: a key given twice in one mapping, an integer not written
+    in plain decimal (``010``, ``0x1F``, ``1_000``) and the types JSON lacks
+    (``!!binary``, ``!!set``) are refused; an unquoted date is kept as the text
+    written. Every failure is a :class:`CodebookError` naming the file and, where
+    known, the line or the entry.
 
     Parameters
     ----------
@@ -369,24 +601,48 @@ def load_codebook(path: str | Path) -> Codebook:
     Raises
     ------
     CodebookError
-        If the file is missing, not UTF-8, not valid YAML/JSON, not a mapping, or
-        fails validation (see :func:`from_dict`).
+        If the file is missing, not a file, too large, not UTF-8, not valid YAML/JSON,
+        not a mapping, nested too deep, or fails validation (see :func:`from_dict`).
     """
     path = Path(path)
     try:
+        if not path.is_file():
+            problem = "is a directory, not a codebook file" if path.is_dir() else "file not found"
+            raise CodebookError(path, "<file>", problem)
+        size = path.stat().st_size
+        if size > MAX_CODEBOOK_BYTES:
+            raise CodebookError(path, "<file>", f"file of {size:,} bytes is too large for a codebook "
+                                                f"(at most {MAX_CODEBOOK_BYTES:,})")
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CodebookError(path, "<file>", "file not found") from None
     except UnicodeDecodeError as exc:
         raise CodebookError(path, "<file>", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, ValueError) as exc:  # permission denied, a name with a NUL byte, ...
+        raise CodebookError(path, "<file>", f"cannot be read ({exc.__class__.__name__}: {exc})") from None
+    is_json = path.suffix.lower() == ".json"
     try:
-        spec = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CodebookError(path, "<file>", f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        spec = json.loads(text, object_pairs_hook=_json_pairs) if is_json else yaml.load(text, Loader=_CodebookLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<file>"
+        if isinstance(exc, yaml.constructor.ConstructorError):  # well-formed YAML a codebook cannot use
+            raise CodebookError(path, where, str(exc.problem)) from None
+        raise CodebookError(path, where, f"not valid YAML: {exc.problem or exc.context}") from None
+    except json.JSONDecodeError as exc:
+        raise CodebookError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise CodebookError(path, "<file>", f"not valid {'JSON' if is_json else 'YAML'}: {exc}") from None
+    except RecursionError:
+        raise CodebookError(path, "<file>", "lists and mappings are nested too deep to be a codebook") from None
     if not isinstance(spec, dict):
         raise CodebookError(path, "<top level>", "expected a mapping with instrument, scale, constructs and items")
+    shape = _shape_problem(spec)
+    if shape:
+        raise CodebookError(path, "<file>", shape)
     # YAML reads numeric keys as int; JSON schema wants string keys.
-    spec = json.loads(json.dumps(spec, ensure_ascii=False))
+    try:
+        spec = json.loads(json.dumps(spec, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise CodebookError(path, "<file>", f"holds a value a codebook cannot use ({exc})") from None
     return from_dict(spec, source=str(path))
 
 

@@ -48,6 +48,22 @@ _WHOLE = re.compile(r"^(\d{1,3})[、：:.．](.*)$", re.S)
 _SUB = re.compile(r"^(?:第)?(\d{1,3})(?:题)?[（(](.+)[)）]$", re.S)
 _OTHER_FILL = re.compile(r"^(.*?)〖(.*)〗$", re.S)
 CSV_ENCODINGS = ("utf-8-sig", "gbk")
+#: Cells read as missing in a CSV (R writes NA, SPSS and Excel users leave cells empty or write #N/A).
+CSV_NA = frozenset({"", "NA", "N/A", "#N/A", "NaN", "nan", "NULL"})
+#: Input files larger than this are refused before any parser sees them (a survey export is a few MB).
+MAX_FILE_BYTES = 268_435_456
+#: Spreadsheet shapes beyond these are refused before the parser allocates the sheet: a stray cell far
+#: away (XFD5000) would otherwise make pandas build tens of millions of empty cells.
+MAX_SHEET_COLUMNS = 4_000
+MAX_SHEET_CELLS = 10_000_000
+#: A code, count or respondent number: ASCII digits, optionally a minus and a ``.0`` (as Excel and pandas write
+#: whole numbers). Python's int() and float() also take ``0_3``, ``３``, ``٣``, ``3e0`` and ``+3``: never used here.
+_PLAIN_INT = re.compile(r"-?[0-9]+(?:\.0+)?")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+#: Whitespace trimmed around a number: ASCII space and tab only. Trimming cannot change a number's value
+#: (R, pandas and Excel trim too); any other invisible character makes the cell text, and it is refused.
+_NUMBER_PAD = " \t"
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 
 class DataImportError(ValueError):
@@ -86,12 +102,198 @@ def normalise_text(text) -> str:
 
 
 # --------------------------------------------------------------------------- reading files
+def _check_file(path: Path, kind: str) -> None:
+    """Refuse what is not a readable regular file of plausible size, before any parser opens it."""
+    if not path.exists():
+        raise DataImportError(path, "file not found")
+    if path.is_dir():
+        raise DataImportError(path, "this is a folder, not a file", expected=f"a {kind} file")
+    if not path.is_file():
+        raise DataImportError(path, "not a regular file (a pipe or device?)", expected=f"a {kind} file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataImportError(path, f"file is {size} bytes, too large for a survey export",
+                              expected=f"at most {MAX_FILE_BYTES} bytes")
+
+
+def _sheet_too_large(path: Path, title: str, n_rows: int, n_cols: int) -> None:
+    if n_cols > MAX_SHEET_COLUMNS or n_rows * n_cols > MAX_SHEET_CELLS:
+        from openpyxl.utils import get_column_letter
+
+        raise DataImportError(path, f"the sheet {title!r} spans {n_rows} rows x {n_cols} columns (up to cell "
+                              f"{get_column_letter(min(n_cols, 18278))}{n_rows}); a stray cell far from the data? "
+                              "Delete the rows and columns after the data",
+                              expected=f"at most {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _check_xlsx_shape(path: Path) -> None:
+    """Refuse an .xlsx whose first sheet spans an implausible area, before pandas pads it into a table.
+
+    The declared dimension is checked first (free); as it may be missing or wrong,
+    the sheet's XML is then streamed (only cell positions are kept, one element at
+    a time) to find the area of the cells holding a value, which pandas would allocate.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if not wb.worksheets:
+            raise DataImportError(path, "the workbook has no worksheet", expected="the survey in the first sheet")
+        ws = wb.worksheets[0]
+        title, member = ws.title, ws._worksheet_path
+        if ws.max_row is not None and ws.max_column is not None:
+            _sheet_too_large(path, title, ws.max_row, ws.max_column)
+    finally:
+        wb.close()
+    with zipfile.ZipFile(path) as zf:
+        size = zf.getinfo(member).file_size
+        if size > MAX_FILE_BYTES:  # a few KB that unpack to gigabytes
+            raise DataImportError(path, f"the sheet {title!r} unpacks to {size} bytes, too large for a survey export",
+                                  expected=f"at most {MAX_FILE_BYTES} bytes")
+        _stream_extent(path, title, zf, member)
+
+
+def _stream_extent(path: Path, title: str, zf: zipfile.ZipFile, member: str) -> None:
+    """Stream a worksheet's XML, refusing as soon as the cells holding a value span too large an area."""
+    import xml.etree.ElementTree as ET
+
+    n_rows = n_cols = row = col = 0
+    with zf.open(member) as xml:
+        for event, elem in ET.iterparse(xml, events=("start", "end")):
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    r = elem.get("r")
+                    row = int(r) if r and r.isdigit() else row + 1
+                    col = 0
+                elif tag == "c":
+                    m = _CELL_REF.fullmatch(elem.get("r") or "")
+                    col = _column_number(m.group(1)) if m else col + 1
+                    if m:
+                        row = max(row, int(m.group(2)))
+                continue
+            if tag == "c":
+                if len(elem):  # a <v> or <is> child: the cell holds a value
+                    n_rows, n_cols = max(n_rows, row), max(n_cols, col)
+                    _sheet_too_large(path, title, n_rows, n_cols)
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+
+
+def _check_xls_shape(path: Path) -> None:
+    """Refuse an .xls whose first sheet spans an implausible area, reading it without padding its rows."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
+    try:
+        if book.nsheets == 0:
+            raise DataImportError(path, "the workbook has no worksheet", expected="the survey in the first sheet")
+        sheet = book.sheet_by_index(0)
+        n_rows, n_cols = sheet.nrows, sheet.ncols
+        if n_cols > MAX_SHEET_COLUMNS or n_rows * n_cols > MAX_SHEET_CELLS:
+            raise DataImportError(path, f"the sheet {sheet.name!r} spans {n_rows} rows x {n_cols} columns; a stray "
+                                  "cell far from the data? Delete the rows and columns after the data",
+                                  expected=f"at most {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells")
+    finally:
+        book.release_resources()
+
+
+def _csv_records(text: str, path: Path) -> pd.DataFrame:
+    """Parse CSV text strictly: every row has the header's number of fields; no junk rows.
+
+    Rows are counted as a spreadsheet shows them (the header is row 1). Empty rows
+    (blank or delimiters only) after the last data row are dropped; anywhere else
+    they are refused, as are comment lines, rows with more or fewer fields than
+    the header (a row ending with a delimiter, a field lost) and a cut-off last row.
+    """
+    import csv
+
+    records: list[list[str]] = []
+    try:
+        for rec in csv.reader(_io.StringIO(text, newline=""), strict=True):
+            records.append(rec)
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise DataImportError(path, "the file ends inside a quoted field: it seems truncated",
+                                  row=len(records) + 1, expected="a complete CSV file") from None
+        raise DataImportError(path, f"malformed CSV: {exc}", row=len(records) + 1,
+                              expected="fields separated by commas, text quoted with \"") from None
+    if not records or not any(f.strip() for f in records[0]):
+        raise DataImportError(path, "the file has no header row", row=1, expected="column names in row 1")
+    header = records[0]
+    if header[0].lstrip().startswith("#"):
+        raise DataImportError(path, f"the file starts with a comment line {header[0][:40]!r}", row=1,
+                              column=header[0][:40], expected="the column names in row 1 (delete comment lines)")
+    names = [h if h.strip() else f"Unnamed: {k}" for k, h in enumerate(header)]
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names):
+        if name in seen:
+            raise DataImportError(path, f"column name appears twice (columns {seen[name] + 1} and {k + 1})", row=1,
+                                  column=name, expected="each column name once")
+        seen[name] = k
+    body = records[1:]
+    # the last data row must end with a line break: without one, a cut inside its last field is invisible
+    ends_with_newline = text.endswith(("\n", "\r"))
+    while body and not any(f.strip() for f in body[-1]):
+        body.pop()  # blank or delimiter-only rows after the data carry nothing
+        ends_with_newline = True
+    width = len(names)
+    for k, rec in enumerate(body):
+        row = k + 2
+        if not any(f.strip() for f in rec):
+            raise DataImportError(path, "empty row (blank or delimiters only) inside the data", row=row,
+                                  expected="one respondent per row; delete the empty row")
+        if rec[0].lstrip().startswith("#"):
+            raise DataImportError(path, f"row looks like a comment line {rec[0][:40]!r}", row=row, column=names[0],
+                                  expected="one respondent per row; delete comment lines")
+        if len(rec) == width:
+            continue
+        last = k == len(body) - 1
+        if len(rec) < width:
+            if last and not ends_with_newline:
+                raise DataImportError(path, f"the last row has {len(rec)} of {width} fields: the file seems truncated",
+                                      row=row, column=names[len(rec)], expected="a complete CSV file")
+            raise DataImportError(path, f"row has {len(rec)} fields but the header has {width}", row=row,
+                                  column=names[len(rec)], expected=f"{width} fields in every row")
+        extra = rec[width:]
+        hint = "; the row ends with a delimiter" if not any(f.strip() for f in extra) else ""
+        raise DataImportError(path, f"row has {len(rec)} fields but the header has {width}{hint}", row=row,
+                              column=names[-1], expected=f"{width} fields in every row, none after the last column")
+    if body and not ends_with_newline:
+        raise DataImportError(path, "the last row has no line break at its end: the file may be truncated", row=len(body)
+                              + 1, column=names[-1], expected="a complete CSV file; if it is complete, add a line "
+                              "break after the last row (every spreadsheet program and R write one)")
+    columns = {}
+    for j, name in enumerate(names):
+        values = [np.nan if rec[j] in CSV_NA else rec[j] for rec in body]
+        if name.startswith("Unnamed: ") and j == width - 1 and all(v is np.nan for v in values):
+            continue  # a trailing delimiter in the header and every row: an empty column without a name
+        columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a spreadsheet or CSV as strings/objects, header in row 1. Never writes.
 
     ``.csv`` files are decoded strictly as UTF-8 (with or without BOM) and then
     GBK, the encoding of Chinese Excel; a file in neither is refused. In a CSV,
-    empty cells and ``NA``, ``N/A``, ``#N/A``, ``NaN``, ``nan``, ``NULL`` are read as missing.
+    empty cells and ``NA``, ``N/A``, ``#N/A``, ``NaN``, ``nan``, ``NULL`` are read
+    as missing, and every row must have the header's number of fields: a row
+    ending with an extra delimiter, a row with a field lost, a cut-off last row,
+    a comment line (``#`` first) or an empty row inside the data is refused
+    (empty rows after the data are dropped). An ``.xlsx`` whose sheet spans an
+    implausible area (a stray cell far away) is refused before it is parsed.
 
     Parameters
     ----------
@@ -106,13 +308,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataImportError
-        If the file is missing, of another type, undecodable, contains NUL bytes,
-        is truncated or corrupt, or is a malformed CSV.
+        If the path is not a file, the file is too large, of another type,
+        undecodable, contains NUL bytes, is truncated or corrupt, or is a
+        malformed CSV (naming the row and column).
     """
     path = Path(path)
-    if not path.exists():
-        raise DataImportError(path, "file not found")
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xls"):
+        if not path.exists():
+            raise DataImportError(path, "file not found")
+        raise DataImportError(path, f"unsupported file type {suffix!r}", expected=".xls, .xlsx, .csv or .sav")
+    _check_file(path, suffix)
     try:
         if suffix == ".csv":
             raw = path.read_bytes()
@@ -127,24 +333,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
             if "\x00" in text:
                 raise DataImportError(path, "file contains NUL bytes (UTF-16 or binary?)",
                                       expected="UTF-8, UTF-8 with BOM or GBK text")
-            # R writes missing answers as NA, SPSS and Excel users as empty cells or #N/A
-            return pd.read_csv(_io.StringIO(text), dtype=object, keep_default_na=False,
-                               na_values=["", "NA", "N/A", "#N/A", "NaN", "nan", "NULL"])
+            return _csv_records(text, path)
         if suffix == ".xlsx":
+            _check_xlsx_shape(path)
             return pd.read_excel(path, dtype=object, engine="openpyxl")
-        if suffix == ".xls":
-            return pd.read_excel(path, dtype=object, engine="xlrd")
+        _check_xls_shape(path)
+        return pd.read_excel(path, dtype=object, engine="xlrd")
     except DataImportError:
         raise
     except (zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise DataImportError(path, f"file is truncated or corrupt ({type(exc).__name__}: {exc})",
                               expected=f"a complete {suffix} file") from None
-    except pd.errors.ParserError as exc:
-        raise DataImportError(path, f"malformed CSV: {exc}") from None
+    except MemoryError:
+        raise DataImportError(path, "the file needs more memory than this machine has",
+                              expected="a survey export of plausible size") from None
     except Exception as exc:  # xlrd and openpyxl raise their own classes for damaged files
         raise DataImportError(path, f"cannot read the file ({type(exc).__name__}: {exc})",
                               expected=f"a valid {suffix} file") from None
-    raise DataImportError(path, f"unsupported file type {suffix!r}", expected=".xls, .xlsx, .csv or .sav")
 
 
 def _is_missing(value) -> bool:
@@ -159,16 +364,93 @@ def _is_missing(value) -> bool:
     return False
 
 
+def _plain_int(value) -> int:
+    """The whole number a cell holds, strictly; ``ValueError`` naming what is wrong otherwise.
+
+    Accepted: Python and numpy integers, finite whole floats (Excel stores every number
+    as a float) and text of ASCII digits with an optional leading ``-`` and an optional
+    ``.0``, trimmed of ASCII spaces and tabs. Refused: booleans, ``3.5``, ``+3``,
+    ``0_3``, ``1_0``, ``3e0``, full-width or other non-ASCII digits, anything else.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError("is not a number")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            raise ValueError("is not a number")
+        if not float(value).is_integer():
+            raise ValueError("is not a whole number")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip(_NUMBER_PAD)
+        if _PLAIN_INT.fullmatch(text):
+            try:
+                return int(text.split(".")[0])
+            except ValueError:  # more digits than int() converts
+                raise ValueError("has too many digits") from None
+        if _PLAIN_DECIMAL.fullmatch(text):
+            raise ValueError("is not a whole number")
+    raise ValueError("is not a number")
+
+
 def _as_int(value, file, row, column, expected="an integer code"):
     if _is_missing(value):
         return None
     try:
-        f = float(str(value).strip())
-    except ValueError:
-        raise DataImportError(file, f"value {value!r} is not a number", row=row, column=column, expected=expected) from None
-    if not f.is_integer():
-        raise DataImportError(file, f"value {value!r} is not a whole number", row=row, column=column, expected=expected)
-    return int(f)
+        return _plain_int(value)
+    except ValueError as exc:
+        raise DataImportError(file, f"value {_short(value)} {exc}", row=row, column=column,
+                              expected=f"{expected}, written with the digits 0-9") from None
+
+
+def _short(value, limit: int = 40) -> str:
+    """``repr`` of a cell for a message: invisible characters escaped, plain numbers, long text cut."""
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _normalise_ids(values, file, column: str, rows) -> list:
+    """Respondent ids as one type: all whole numbers (``5`` = ``5.0`` = ``" 5 "``) or all text.
+
+    A whole number must fit a 64-bit integer. A column mixing numbers and text is
+    refused (a junk row or a typo is far likelier than an id scheme like that).
+    ``rows`` gives the row shown in messages for each position.
+    """
+    ids, first_num, first_text = [], None, None
+    for k, v in enumerate(values):
+        if _is_missing(v):
+            raise DataImportError(file, "empty respondent id", row=rows[k], column=column)
+        try:
+            x = _plain_int(v)
+        except ValueError:
+            x = str(v).strip()
+            if not x:
+                raise DataImportError(file, "empty respondent id", row=rows[k], column=column) from None
+            first_text = k if first_text is None else first_text
+        else:
+            if not _INT64[0] <= x <= _INT64[1]:
+                raise DataImportError(file, f"respondent id {x} is too large", row=rows[k], column=column,
+                                      expected=f"a whole number from {_INT64[0]} to {_INT64[1]}")
+            first_num = k if first_num is None else first_num
+        ids.append(x)
+    if first_num is not None and first_text is not None:
+        raise DataImportError(file, f"respondent ids mix numbers and text: {_short(values[first_num])} in row "
+                              f"{rows[first_num]}, {_short(values[first_text])} in row {rows[first_text]}",
+                              row=rows[max(first_num, first_text)], column=column,
+                              expected="all ids whole numbers or all ids text")
+    seen: dict = {}
+    for k, x in enumerate(ids):
+        if x in seen:
+            j = seen[x]
+            same = "" if str(values[j]) == str(values[k]) else \
+                f" ({_short(values[j])} and {_short(values[k])} are the same id)"
+            raise DataImportError(file, f"duplicate respondent id {_short(x)} in rows {[rows[j], rows[k]]}{same}",
+                                  row=rows[k], column=column, expected="each id once")
+        seen[x] = k
+    return ids
 
 
 # --------------------------------------------------------------------------- Wenjuanxing
@@ -242,24 +524,31 @@ def _parse_headers(df: pd.DataFrame, file) -> tuple[dict[int, dict], list[str]]:
 
 def _ids(df: pd.DataFrame, file) -> pd.Series:
     col = next(c for c in df.columns if str(c).strip() == "序号")
-    ids = [_as_int(v, file, k + 2, "序号", "a respondent number") for k, v in enumerate(df[col])]
-    for k, v in enumerate(ids):
-        if v is None:
-            raise DataImportError(file, "empty respondent number", row=k + 2, column="序号")
-    ids = pd.Series(ids, index=df.index)
-    dup = ids[ids.duplicated(keep=False)]
-    if len(dup):
-        rows = [int(i) + 2 for i in dup.index]
-        raise DataImportError(file, f"duplicate respondent number {int(dup.iloc[0])} in rows {rows}", row=rows[1],
-                              column="序号", expected="each 序号 once")
-    return ids
+    values = list(df[col])
+    rows = [k + 2 for k in range(len(values))]
+    for k, v in enumerate(values):
+        if _is_missing(v):
+            raise DataImportError(file, "empty respondent number", row=rows[k], column="序号")
+        try:
+            _plain_int(v)
+        except ValueError as exc:
+            raise DataImportError(file, f"value {_short(v)} {exc}", row=rows[k], column="序号",
+                                  expected="a respondent number, written with the digits 0-9") from None
+    try:
+        ids = _normalise_ids(values, file, "序号", rows)
+    except DataImportError as exc:
+        if "duplicate" in exc.problem:
+            raise DataImportError(file, exc.problem.replace("respondent id", "respondent number"), row=exc.row,
+                                  column="序号", expected="each 序号 once") from None
+        raise
+    return pd.Series(ids, index=df.index, dtype="int64")
 
 
 def _parse_duration(value, file, row) -> float | None:
     if _is_missing(value):
         return None
     text = str(value).strip()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*秒?", text)
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*秒?", text)
     if not m:
         raise DataImportError(file, f"cannot read the time taken {text!r}", row=row, column="所用时间",
                               expected="seconds like '180秒'")
@@ -307,10 +596,12 @@ def _split_multi(value) -> tuple[list[str], str | None]:
 def _cross_check_codes(texts, codes, file, excel_rows, column: str) -> dict[int, str]:
     """Check a text column against its position-code twin, row by row; return code → option text.
 
-    An answer must be missing in both files or in neither, and each code must stand
-    for one option text in every row.
+    An answer must be missing in both files or in neither, each code must stand for
+    one option text in every row and each option text for one code (both ways: a
+    changed answer whose new code occurs only once is caught by the second rule).
     """
     code_to_text: dict[int, str] = {}
+    text_to_code: dict[str, tuple[int, int]] = {}
     for k in range(len(texts)):
         row = int(excel_rows[k])
         code = _as_int(codes[k], file, row, column)
@@ -325,6 +616,10 @@ def _cross_check_codes(texts, codes, file, excel_rows, column: str) -> dict[int,
         if code_to_text.setdefault(code, text) != text:
             raise DataImportError(file, f"code {code} stands for {code_to_text[code]!r} in other rows but for "
                                   f"{text!r} here", row=row, column=column, expected="one option text per code")
+        first_code, first_row = text_to_code.setdefault(text, (code, row))
+        if first_code != code:
+            raise DataImportError(file, f"option {_short(text)} has code {first_code} in row {first_row} but code "
+                                  f"{code} here", row=row, column=column, expected="one code per option text")
     return code_to_text
 
 
@@ -391,7 +686,7 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
             cn = hn["whole"][1]
             vt, vn = t[ct].to_numpy(), n_col(cn)
             numeric = [v for v in vn if not _is_missing(v)]
-            is_open = any(not re.fullmatch(r"-?\d+(\.0+)?", str(v).strip()) for v in numeric)
+            is_open = any(not re.fullmatch(r"-?[0-9]+(\.0+)?", str(v).strip()) for v in numeric)
             q = WjxQuestion(number, "open" if is_open else "single", title, [str(ct)], [str(cn)])
             if is_open:
                 for k in range(len(t)):
@@ -610,8 +905,10 @@ def import_wjx(path_text, path_number, codebook: Codebook) -> pd.DataFrame:
     DataImportError
         If either file cannot be read, the files disagree, or an answer fails the codebook.
     """
-    canonical = wjx_to_canonical(read_wjx_pair(path_text, path_number), codebook)
-    excel_rows = dict(zip(canonical["respondent_id"], range(2, len(canonical) + 2)))
+    survey = read_wjx_pair(path_text, path_number)
+    canonical = wjx_to_canonical(survey, codebook)
+    # the spreadsheet row of each respondent in the text file (not its rank by 序号)
+    excel_rows = {int(rid): int(row) for rid, row in zip(survey.meta["respondent_id"], survey.excel_row)}
     return validate_canonical(canonical, codebook, path_text, row_of=excel_rows)
 
 
@@ -622,10 +919,20 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
 
     Checks: ``respondent_id`` present and unique; no column the codebook does
     not know; every scale item present (``require_items``); every answer a
-    whole number inside its variable's scale; multi-select columns 0/1; no
-    more choices than ``max_choices``. A table without ``respondent_id`` takes it
-    from a row-name column (``""``, ``rownames``, ``Unnamed: 0``, ``id``, ``ID``)
-    or numbers its rows from 1.
+    whole number inside its variable's scale, and for a demographic one of its
+    defined levels; multi-select columns 0/1; no more choices than
+    ``max_choices``; ``duration_s`` a number >= 0 and ``submitted_at`` a readable
+    date and time wherever they are given. A table without ``respondent_id``
+    takes it from a row-name column (``""``, ``rownames``, ``Unnamed: 0``, ``id``,
+    ``ID``) or numbers its rows from 1.
+
+    Answers are read strictly: ASCII digits with an optional leading ``-`` and an
+    optional ``.0``, trimmed of ASCII spaces and tabs (trimming cannot change a
+    number), or whole numbers stored as numbers; ``0_3``, ``３``, ``٣``, ``3e0``,
+    ``+3`` and ``3.5`` are refused. Respondent ids are all whole numbers (``5``,
+    ``5.0`` and `` 5 `` are one respondent; at most 2**63 - 1) or all text; a
+    column mixing the two is refused, and a duplicate after this normalisation
+    is reported with both rows.
 
     Parameters
     ----------
@@ -671,26 +978,18 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
             raise DataImportError(file, f"missing item column{'s' if len(missing) > 1 else ''} {missing}",
                                   column=missing[0], expected="every scale item of the codebook")
     df = df.copy()
-    ids = []
-    for k, v in enumerate(df["respondent_id"]):
-        if _is_missing(v):
-            raise DataImportError(file, "empty respondent id", row=k + 2, column="respondent_id")
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            v = int(v)  # SPSS and CSV readers give whole-number ids as floats
-        ids.append(str(v).strip() if not isinstance(v, (int, np.integer)) else int(v))
-    try:
-        ids = [int(v) for v in ids]
-    except ValueError:
-        pass
-    df["respondent_id"] = ids
-    rows = row_of or {rid: k + 2 for k, rid in enumerate(df["respondent_id"])}
-    dup = df["respondent_id"][df["respondent_id"].duplicated(keep=False)]
-    if len(dup):
-        where = [k + 2 for k in np.flatnonzero(df["respondent_id"].duplicated(keep=False).to_numpy())]
-        raise DataImportError(file, f"duplicate respondent id {dup.iloc[0]!r} in rows {where}", row=where[1],
-                              column="respondent_id", expected="each id once")
+    raw_ids = list(df["respondent_id"])
+    if row_of is None:
+        ids = _normalise_ids(raw_ids, file, "respondent_id", [k + 2 for k in range(len(raw_ids))])
+        rows = {rid: k + 2 for k, rid in enumerate(ids)}
+    else:
+        ids = _normalise_ids(raw_ids, file, "respondent_id", [row_of.get(v, k + 2) for k, v in enumerate(raw_ids)])
+        rows = row_of
+    df["respondent_id"] = pd.Series(ids, index=df.index, dtype="int64" if ids and isinstance(ids[0], int)
+                                    else object)
     single = set(codebook.items()) | set(codebook.criteria) | set(codebook.attention_checks) | set(codebook.demographics)
     multi_cols = {c: m for m in codebook.multi_ids for c in codebook.multi_columns(m)}
+    levels = {d: set(codebook.anchors(d)) for d in codebook.demographics}
     for col in df.columns:
         if col in single:
             lo, hi = codebook.bounds(col)
@@ -700,6 +999,10 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
                 if x is not None and not lo <= x <= hi:
                     raise DataImportError(file, f"answer {x} is outside the scale of {col}", row=rows[rid], column=col,
                                           expected=f"{lo}..{hi} or empty")
+                if x is not None and col in levels and x not in levels[col]:
+                    raise DataImportError(file, f"code {x} is not a level of {col} in the codebook", row=rows[rid],
+                                          column=col, expected="one of " + ", ".join(map(str, sorted(levels[col])))
+                                          + " or empty")
                 values.append(pd.NA if x is None else x)
             df[col] = pd.array(values, dtype="Int64")
         elif col in multi_cols:
@@ -720,9 +1023,22 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
                 raise DataImportError(file, f"{int(df[cols].sum(axis=1)[over].iloc[0])} options chosen in {m}",
                                       row=rows[rid], column=cols[0], expected=f"at most {cap}")
     if "duration_s" in df.columns:
-        df["duration_s"] = pd.to_numeric(df["duration_s"], errors="coerce").astype("Float64")
+        given = [not _is_missing(v) for v in df["duration_s"]]
+        values = pd.to_numeric(df["duration_s"].astype(object).where(given, None), errors="coerce")
+        for rid, v, ok, x in zip(df["respondent_id"], df["duration_s"], given, values):
+            if ok and not (np.isfinite(x) and x >= 0):  # NaN (unreadable), infinite or negative
+                raise DataImportError(file, f"cannot read the time taken {_short(v)}", row=rows[rid],
+                                      column="duration_s", expected="seconds as a number >= 0, or empty")
+        df["duration_s"] = values.astype("Float64")
     if "submitted_at" in df.columns and not pd.api.types.is_datetime64_any_dtype(df["submitted_at"]):
-        df["submitted_at"] = pd.to_datetime(df["submitted_at"], errors="coerce")
+        given = [not _is_missing(v) for v in df["submitted_at"]]
+        stamps = pd.to_datetime(df["submitted_at"].astype(object).where(given, None), errors="coerce")
+        for rid, v, ok, t in zip(df["respondent_id"], df["submitted_at"], given, stamps):
+            if ok and pd.isna(t):
+                raise DataImportError(file, f"cannot read the submission time {_short(v)}", row=rows[rid],
+                                      column="submitted_at",
+                                      expected="a date and time like 2024-05-01 10:30:00, written alike in every row")
+        df["submitted_at"] = stamps
     return _finish_canonical(df, codebook, file)
 
 
@@ -751,6 +1067,61 @@ def import_canonical_csv(path, codebook: Codebook) -> pd.DataFrame:
     return validate_canonical(df, codebook, path)
 
 
+#: Seconds the SPSS reader may take before it is stopped (a corrupt file can make a C parser loop).
+SAV_TIMEOUT_S = 300
+
+
+def _sav_child_read(path: str):
+    """In the child process: the data and value labels of a .sav file (pyreadstat, written in C)."""
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(path, apply_value_formats=False, user_missing=False)
+    return df, dict(meta.variable_value_labels)
+
+
+def _sav_child(path: str, conn) -> None:
+    import faulthandler
+
+    faulthandler.disable()  # a crash is reported by the parent as a DataImportError, without a dump
+    try:
+        conn.send(("ok", _sav_child_read(path)))
+    except BaseException as exc:  # pyreadstat.ReadstatError and friends for damaged files
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _read_sav_isolated(path: Path) -> tuple[pd.DataFrame, dict]:
+    """Read a .sav file in a child process, so that a crash of the C parser on a corrupt file
+    (a segmentation fault) or a hang becomes a :class:`DataImportError` instead of killing the pipeline."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_sav_child, args=(str(path), send), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not receive.poll(SAV_TIMEOUT_S):
+            proc.kill()
+            raise DataImportError(path, f"the SPSS reader did not finish within {SAV_TIMEOUT_S} s",
+                                  expected="a complete .sav file")
+        try:
+            status, payload = receive.recv()
+        except (EOFError, OSError):
+            proc.join(SAV_TIMEOUT_S)
+            code = proc.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise DataImportError(path, f"the SPSS reader crashed on this file ({how}); the file is probably "
+                                  "corrupt", expected="a complete .sav file") from None
+    finally:
+        receive.close()
+        proc.join(SAV_TIMEOUT_S)
+    if status != "ok":
+        raise DataImportError(path, f"cannot read the SPSS file ({payload})", expected="a complete .sav file")
+    return payload
+
+
 def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.DataFrame:
     """Read an SPSS ``.sav`` file through pyreadstat, keeping and checking its value labels.
 
@@ -758,7 +1129,9 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
     respondent id is ``id_column`` or the first of ``respondent_id``, ``id``,
     ``序号``. Where a variable carries value labels, each labelled code must
     carry the codebook's text for that code (Chinese or English wording), so a
-    file coded in another order is refused rather than silently misread.
+    file coded in another order is refused rather than silently misread. The
+    file is parsed in a child process: a crash of the C reader on a corrupt
+    file becomes an error, not the end of the pipeline.
 
     Parameters
     ----------
@@ -780,16 +1153,9 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
         If the file is missing or unreadable, has no id variable, a value label
         disagrees with the codebook, or the data fail validation.
     """
-    import pyreadstat
-
     path = Path(path)
-    if not path.exists():
-        raise DataImportError(path, "file not found")
-    try:
-        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
-    except Exception as exc:  # pyreadstat.ReadstatError and friends for damaged files
-        raise DataImportError(path, f"cannot read the SPSS file ({type(exc).__name__}: {exc})",
-                              expected="a complete .sav file") from None
+    _check_file(path, ".sav")
+    df, value_labels = _read_sav_isolated(path)
     names = {c.lower(): c for c in codebook.variables() + META_COLUMNS}
     rename = {}
     candidates = [id_column] if id_column else ["respondent_id", "id", "序号"]
@@ -802,7 +1168,7 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
         if c != id_col and c.lower() in names:
             rename[c] = names[c.lower()]
     df = df.rename(columns=rename)
-    for var, labels in meta.variable_value_labels.items():
+    for var, labels in value_labels.items():
         var = rename.get(var, var)
         if var not in names.values() or var in META_COLUMNS:
             continue
@@ -812,7 +1178,11 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
             continue
         anchors_zh, anchors_en = codebook.anchors(var, "zh"), codebook.anchors(var, "en")
         for code, text in labels.items():
-            code = int(code)
+            try:
+                code = _plain_int(code)
+            except ValueError:
+                raise DataImportError(path, f"value label {_short(code)} = {_short(text)} is not a whole-number code",
+                                      column=var, expected="a numeric variable coded as in the codebook") from None
             if code not in anchors_en:
                 continue
             ok = {normalise_text(anchors_zh.get(code, "")), normalise_text(anchors_en.get(code, ""))}

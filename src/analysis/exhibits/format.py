@@ -20,28 +20,63 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
+def _letters(ch: str) -> str:
+    """A non-ASCII letter or digit as ASCII letters: ``U`` and its code point, six hex digits written a-p."""
+    return "U" + "".join("abcdefghijklmnop"[int(h, 16)] for h in f"{ord(ch):06x}")
+
+
 def macro_name(key: str) -> str:
     """A LaTeX-safe macro name: letters only, digits spelled out, camel-cased at separators.
+
+    Keys built from a user's ids may hold any script: a key is first NFKC-normalised
+    (full-width ``Ａ１`` is ``A1``), then every ASCII character other than a letter or
+    digit separates parts, and every other letter, digit or mark (``满``, ``é``,
+    ``٣``) is written as ``U`` followed by its code point in six letters a–p, so that
+    different ids give different names (``alpha_满意度`` → ``alphaUaagoobUaagbapUaafokg``),
+    never the empty or truncated name the letters alone would give. Distinct keys can
+    still meet (``a.1`` and ``a_1`` both give ``aOne``): callers that write several
+    names check for that (:func:`analysis.build.writers.write_values` raises).
 
     Parameters
     ----------
     key : str
-        A value's key, e.g. ``"alpha_PA"`` or ``"OUT1"``.
+        A value's key, e.g. ``"alpha_PA"``, ``"OUT1"`` or ``"alpha_M.pers"``.
 
     Returns
     -------
     str
-        The name without the backslash, e.g. ``"alphaPA"`` or ``"OUTOne"``: the
-        first part is kept as is, later parts are capitalised, each digit becomes
-        its capitalised English word.
+        The name without the backslash, e.g. ``"alphaPA"``, ``"OUTOne"`` or
+        ``"alphaMPers"``: the first part is kept as is, later parts are capitalised,
+        each ASCII digit becomes its capitalised English word.
 
     Raises
     ------
     ValueError
-        If ``key`` holds no letter or digit (e.g. only separators), so the name
-        would be empty.
+        If ``key`` is not text, holds a control, space-like or invisible character other
+        than the ASCII separators, or holds no letter or digit (so the name would be empty).
     """
-    parts = re.split(r"[^A-Za-z0-9]+", key)
+    import unicodedata
+
+    if not isinstance(key, str):
+        raise ValueError(f"a macro name needs a text key, got {key!r}")
+    text = unicodedata.normalize("NFKC", key)
+    parts: list[str] = []
+    current = ""
+    for ch in text:
+        if ch.isascii():
+            if ch.isalnum():
+                current += ch
+                continue
+            if ch.isprintable():
+                parts.append(current)
+                current = ""
+                continue
+        elif unicodedata.category(ch)[0] in "LMN":
+            current += _letters(ch)
+            continue
+        raise ValueError(f"cannot make a macro name from {key!r}: it holds the character "
+                         f"{ch.encode('unicode_escape').decode('ascii')!r}")
+    parts.append(current)
     out = ""
     for k, part in enumerate(p for p in parts if p):
         part = re.sub(r"\d", lambda m: _DIGITS[int(m.group())].capitalize(), part)
