@@ -107,6 +107,10 @@ class Stage:
         if not any(name in self.declaration.outputs.get(k, ()) for k in kinds):
             raise stages.StageError(f"stage {self.name} does not declare {kind} {name!r} in stages.toml")
 
+    def _table_results_dir(self, name: str) -> Path | None:
+        # a LaTeX-only table has no CSV in results/
+        return None if name in self.declaration.outputs.get("tex_only", ()) else paths.RESULTS
+
     def _require_status(self) -> bool:
         if self.simulated is None:
             raise stages.StageError(f"stage {self.name}: record the data status (st.record_status) before "
@@ -123,9 +127,8 @@ class Stage:
     def table(self, name: str, table: Table) -> paths.Written:
         """Write ``paper/generated/tab_<name>.tex`` (and ``results/<name>.csv`` unless LaTeX-only)."""
         self._declared("tables", name)
-        tex_only = name in self.declaration.outputs.get("tex_only", ())
         return writers.write_table(table.frame, name, generated_dir=paths.GENERATED,
-                                   results_dir=None if tex_only else paths.RESULTS, caption=table.caption,
+                                   results_dir=self._table_results_dir(name), caption=table.caption,
                                    source=self.source, simulated=self._require_status(),
                                    column_format=table.column_format, formatters=table.formatters,
                                    note=table.note, raw=table.raw, escape=table.escape, font_size=table.font_size)
@@ -137,9 +140,8 @@ class Stage:
         against the simulated truth on a real survey: the paper prints nothing there.
         """
         self._declared("tables", name)
-        tex_only = name in self.declaration.outputs.get("tex_only", ())
         return writers.write_placeholder(name, generated_dir=paths.GENERATED,
-                                         results_dir=None if tex_only else paths.RESULTS, source=self.source,
+                                         results_dir=self._table_results_dir(name), source=self.source,
                                          reason=reason, columns=columns)
 
     def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.checks import check_choice, check_conf_level, check_missing, check_positive_int
+from analysis.core.checks import MISSING, check_choice, check_conf_level, check_missing, check_positive_int
 from analysis.core.params import DEFAULTS
 from analysis.data import cleaning
 from analysis.data.codebook import Codebook, load_codebook
@@ -33,7 +33,6 @@ from analysis.measure import exploratory, reliability, validity
 
 EXTRACTIONS = ("minres", "ml", "pa")
 ROTATIONS = ("none", "varimax", "promax", "oblimin")
-MISSINGS = ("pairwise", "listwise")  # = analysis.core.checks.MISSING
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-factors", type=int, default=DEFAULTS["n_factors"])
     ap.add_argument("--extraction", default=DEFAULTS["extraction"], choices=EXTRACTIONS)
     ap.add_argument("--rotation", default=DEFAULTS["rotation"], choices=ROTATIONS)
-    ap.add_argument("--missing", default=DEFAULTS["missing"], choices=MISSINGS)
+    ap.add_argument("--missing", default=DEFAULTS["missing"], choices=MISSING)
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--n-iter", type=int, default=DEFAULTS["n_iter"])
     ap.add_argument("--conf-level", type=float, default=DEFAULTS["conf_level"])
