@@ -29,6 +29,22 @@ ALLOWED_SKIPS_IN_CI = (SHARED_SKIP_REASON,)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# --------------------------------------------------------------------------- hypothesis profiles (tests/test_fuzz_*.py)
+# "ci", loaded by default: the same examples on every run (derandomize), few enough that tests/test_fuzz_import.py
+# runs in under 75 s on 2 cores; no shrinking (a failure is printed as drawn, with its @reproduce_failure blob).
+# "fuzz" (pytest --hypothesis-profile=fuzz; tools/fuzz.py): random, many examples (FUZZ_MAX_EXAMPLES per test).
+# Tests never set max_examples themselves.
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=10, print_blob=True, database=None,
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate), suppress_health_check=_SLOW_OK)
+settings.register_profile("fuzz", deadline=None, max_examples=int(os.environ.get("FUZZ_MAX_EXAMPLES", "2000")),
+                          print_blob=True, suppress_health_check=_SLOW_OK,
+                          database=DirectoryBasedExampleDatabase(str(ROOT / "build" / "hypothesis")))
+settings.load_profile("ci")
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -59,7 +75,20 @@ def make(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 
 def copy_tree(dest: Path) -> Path:
-    """Copy the working tree's tracked and new files (what a clone plus local edits holds) to ``dest``."""
+    """Copy the working tree's tracked and new files (what a clone plus local edits holds) to ``dest``.
+
+    The copy shares the checkout's ``.venv`` (a link). If the environment is older than
+    pyproject.toml or requirements.lock, ``make`` in the copy would reinstall the package
+    into the shared environment from the copy (pointing the checkout's editable install at
+    a temporary folder), so that is refused: ``make test`` brings the environment up to date
+    first; run ``make env`` before calling pytest directly.
+    """
+    stamp = ROOT / ".venv" / ".installed"
+    stale = [f for f in ("pyproject.toml", "requirements.lock")
+             if not stamp.exists() or (ROOT / f).stat().st_mtime > stamp.stat().st_mtime]
+    if stale:
+        raise pytest.UsageError(f"the environment is older than {' and '.join(stale)}: run `make env` first "
+                                "(make test does), else the build copy would reinstall the package into .venv")
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split("\0")
     for rel in filter(None, files):

@@ -1,6 +1,7 @@
 """Cleaning: exclusions catch exactly the planted defects, scoring recovers the latent truth."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,8 +11,10 @@ from analysis.core import paths
 from analysis.data import cleaning
 from analysis.data.importers import import_survey
 
-RULE_OF_DEFECT = {"duplicate": "duplicate", "incomplete": "incomplete", "attention_fail": "attention",
-                  "speeder": "speeder", "straightliner": "straightlining"}
+
+def _first_rule(rules):
+    """The rule that excludes a response failing ``rules``: the first in the cleaning's order."""
+    return min(rules, key=cleaning.RULE_ORDER.index)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +45,57 @@ def test_exclusions_catch_exactly_the_planted_defects(imported, cleaned, truth):
     log = cleaned.log
     key = dict(zip(cleaning.pseudonymise(imported), imported["respondent_id"]))
     excluded = {int(key[c]): r for c, r in zip(log["case_id"], log["rule"]) if isinstance(r, str)}
-    planted = {int(rid): RULE_OF_DEFECT[d] for rid, d in truth["defects"].items() if d in RULE_OF_DEFECT}
+    screens = {kind: s["rules"] for kind, s in truth["screens"].items()}
+    planted = {int(rid): _first_rule(screens[d]) for rid, d in truth["defects"].items()}
     assert excluded == planted
+    # Every rule a planted response trips is in the log, the first as its rule and the others as also flagged;
+    # clean responses trip none.
+    flagged = {int(key[c]): ({r} if isinstance(r, str) else set()) | set(filter(None, a.split(";")))
+               for c, r, a in zip(log["case_id"], log["rule"], log["also_flagged"])}
+    assert flagged == {rid: set(screens[truth["defects"][str(rid)]]) if str(rid) in truth["defects"] else set()
+                       for rid in flagged}
+    # The straight-liners are now caught by the attention checks first (any constant fails one of them).
+    assert screens["straightliner"][0] == "attention" and "straightlining" in screens["straightliner"]
     # the duplicate kept is the earlier submission
     for later, earlier in truth["duplicates_of"].items():
         assert int(later) in excluded and int(earlier) not in excluded
+
+
+def _answer_vectors(codebook, rows):
+    """One response per row of answers to the codebook's attention checks (other columns neutral)."""
+    checks = list(codebook.attention_checks)
+    frame = pd.DataFrame([dict(zip(checks, r)) for r in rows], dtype="Int64")
+    for item in codebook.items():
+        frame[item] = pd.array([3] * len(frame), dtype="Int64")
+    frame.insert(0, "respondent_id", range(1, len(frame) + 1))
+    return frame
+
+
+def test_no_careless_answer_pattern_passes_the_attention_checks(codebook):
+    """No constant answer and no all-agree (4/5) or all-disagree (1/2) pattern passes the shipped checks."""
+    import itertools
+
+    checks = codebook.attention_checks
+    assert len(checks) >= 2 and len(set(checks.values())) >= 2  # two checks, two instructed answers
+    lo, hi = codebook.bounds(next(iter(checks)))
+    codes = range(lo, hi + 1)
+    constant = [[c] * len(checks) for c in codes]
+    agree = [list(r) for r in itertools.product([4, 5], repeat=len(checks))]
+    disagree = [list(r) for r in itertools.product([1, 2], repeat=len(checks))]
+    extreme = [list(r) for r in itertools.product([lo, hi], repeat=len(checks))]
+    careless = constant + agree + disagree + extreme
+    only_attention = cleaning.CleaningRules(duplicates=False, min_answered_share=None, attention=True,
+                                            speeder_fraction=None, straightlining=False)
+    log = cleaning.apply_exclusions(_answer_vectors(codebook, careless), codebook, only_attention).log
+    assert (log["rule"] == "attention").all(), log.loc[log["rule"] != "attention", "reason"].tolist()
+    # whoever follows the instructions passes, and a skipped check fails
+    instructed = list(checks.values())
+    skipped = [pd.NA] + instructed[1:]
+    log = cleaning.apply_exclusions(_answer_vectors(codebook, [instructed, skipped]), codebook, only_attention).log
+    assert log["status"].tolist() == ["valid", "excluded"]
+    # and the instructed answers lie on opposite sides of the midpoint
+    mid = (lo + hi) / 2
+    assert min(instructed) < mid < max(instructed)
 
 
 def test_rules_can_be_switched_off(imported, codebook):
@@ -182,7 +231,7 @@ def test_same_ip_inside_the_window_with_identical_answers_is_a_duplicate(importe
     log = cleaning.apply_exclusions(twins, codebook).log
     assert log["rule"].tolist()[1] == "duplicate" and pd.isna(log["rule"].iloc[0])
     reason = log["reason"].iloc[1]
-    assert "same IP address and identical closed answers, 4 min after R0001" in reason
+    assert re.search(r"same IP address(, source detail)? and identical closed answers, 4 min after R0001", reason)
     assert str(twins["ip"].iloc[0]) not in reason  # the evidence is named, the identifier is not written
     # one different answer, or a different user agent, is no longer evidence
     item = codebook.items()[0]
@@ -207,7 +256,8 @@ def test_planted_duplicates_are_caught_on_evidence(imported, cleaned, codebook, 
     key = dict(zip(cleaning.pseudonymise(imported), imported["respondent_id"]))
     dup = cleaned.log[cleaned.log["rule"] == "duplicate"]
     assert sorted(int(key[c]) for c in dup["case_id"]) == sorted(int(r) for r in truth["duplicates_of"])
-    assert dup["reason"].str.contains(r"same IP address and identical closed answers, \d+ min after R\d{4}").all()
+    assert dup["reason"].str.contains(r"same IP address(, source detail)? and identical closed answers, "
+                                      r"\d+ min after R\d{4}").all()
     # the planted copies are no coinciding pattern once excluded; the patterns left are people
     patterns = cleaning.coinciding_patterns(imported, codebook, log=cleaned.log)
     listed = {c for ids in patterns["case_ids"] for c in ids.split(";")}

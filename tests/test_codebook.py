@@ -16,7 +16,7 @@ def test_shipped_codebook(codebook):
     assert sorted(codebook.construct_of(i) for i in codebook.reverse_items) == sorted(codebook.constructs("driver"))
     assert codebook.bounds("PA1") == (1, 5) and codebook.bounds("D2") == (1, 6)
     assert codebook.anchors("PA1", "zh")[4] == "同意"
-    assert codebook.attention_checks == {"AC1": 4}
+    assert codebook.attention_checks == {"AC1": 2, "AC2": 5}  # 不同意 and 非常同意: opposite sides of the scale
     assert codebook.multi_other_code("P") == 13
     assert codebook.multi_spec("P")["max_choices"] == 5
     # every item, check and question appears in the form exactly once
@@ -216,7 +216,7 @@ def test_duplicate_option_texts_are_refused(tmp_path, anchors, where):
 
 def test_level_keys_with_leading_zeros_are_refused(tmp_path):
     path = _write(tmp_path, _MINI + "demographics:\n  - {id: G, text: {en: g}, levels: {'1': {en: m}, '01': {en: f}}}\n")
-    with pytest.raises(CodebookError, match="'01' does not match"):
+    with pytest.raises(CodebookError, match="code '01' must be whole numbers written without leading zeros"):
         load_codebook(path)
 
 

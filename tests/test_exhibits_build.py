@@ -39,6 +39,17 @@ def test_cleaning_values_count_from_the_flow(cb):
     assert v.values["nItems"] == len(cb.items()) and v.digits["pctExcluded"] == 1
 
 
+@pytest.mark.parametrize("expected, text", [
+    ({}, "no attention checks"),
+    ({"A": 4}, "an attention check (an instructed-response row)"),
+    ({"A": 2, "B": 5}, "two attention checks (instructed-response rows with different instructed answers, so that "
+                       "no constant answer pattern passes them all)"),
+    ({"A": 4, "B": 4, "C": 4}, "three attention checks (instructed-response rows)"),
+])
+def test_the_attention_checks_are_described_as_they_are(expected, text):
+    assert ex_cleaning._attention_text(expected) == text
+
+
 def test_cleaning_values_name_a_missing_column(cb):
     with pytest.raises(ValueError, match=r"flow lacks column\(s\) \['n_after'\]"):
         ex_cleaning.cleaning_values(FLOW.drop(columns="n_after"), cb, n_redacted=0, speeder_fraction=0.3,

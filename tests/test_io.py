@@ -37,7 +37,7 @@ def test_shipped_export_imports_to_the_simulated_truth(codebook, canonical):
 
 
 def test_canonical_columns(codebook, canonical):
-    assert list(canonical.columns) == ["respondent_id", "submitted_at", "duration_s", "source", "ip"] \
+    assert list(canonical.columns) == ["respondent_id", "submitted_at", "duration_s", "source", "source_detail", "ip"] \
         + codebook.variables()
     assert canonical["respondent_id"].is_unique
     for item in codebook.items():

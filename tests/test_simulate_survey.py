@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.simulate.survey import DEFECT_TYPES, SurveyModel, simulate_survey
+from analysis.data.codebook import META_COLUMNS, from_dict
+from analysis.simulate.survey import DEFECT_TYPES, SCREENED_DEFECTS, SurveyModel, simulate_survey
 from analysis.simulate.wjx_export import wjx_frames, write_wjx_pair
 
 SEED = 20261127
@@ -66,7 +67,7 @@ def test_truth_is_json_serialisable(sim):
 # --------------------------------------------------------------------------- shape and bounds
 def test_columns_shape_and_types(codebook, sim):
     df, truth = sim
-    assert list(df.columns) == ["respondent_id", "submitted_at", "duration_s", "source", "ip"] + codebook.variables()
+    assert list(df.columns) == META_COLUMNS + codebook.variables()
     counts = SurveyModel().defect_counts()
     assert len(df) == 300 + sum(counts.values()) == truth["expected_counts"]["submitted"]
     assert list(df["respondent_id"]) == list(range(1, len(df) + 1))
@@ -166,14 +167,16 @@ def test_defects_match_truth(codebook, sim):
     assert {k: sum(v == k for v in defects.values()) for k in DEFECT_TYPES} == counts
     role = df["respondent_id"].astype(str).map(defects).fillna("clean")
     items = codebook.items()
-    (ac, expected), = codebook.attention_checks.items()
-    # Each screen catches its own planted type and nothing else.
-    straight = df[items + [ac]].nunique(axis=1, dropna=False) == 1
+    checks = codebook.attention_checks
+    # Straight lines, speed and break-offs are each planted in one type only.
+    straight = df[items + list(checks)].nunique(axis=1, dropna=False) == 1
     assert set(role[straight]) == {"straightliner"} and straight.sum() == counts["straightliner"]
     fast = df["duration_s"] < df["duration_s"].median() / 3
     assert set(role[fast]) == {"speeder"} and fast.sum() == counts["speeder"]
-    failed = df[ac].notna() & (df[ac] != expected)
-    assert set(role[failed]) == {"attention_fail"} and failed.sum() == counts["attention_fail"]
+    # An answered check with another than the instructed answer: the careless types, and only they.
+    wrong = pd.concat([df[c].notna() & (df[c] != e) for c, e in checks.items()], axis=1).any(axis=1)
+    assert set(role[wrong]) == {"attention_fail", "straightliner", "acquiescent"}
+    assert wrong.sum() == counts["attention_fail"] + counts["straightliner"] + counts["acquiescent"]
     sparse = df[items].isna().sum(axis=1) > len(items) / 2
     assert set(role[sparse]) == {"incomplete"} and sparse.sum() == counts["incomplete"]
     answers = df.drop(columns=["respondent_id", "submitted_at", "duration_s"]).astype(str).agg("|".join, axis=1)
@@ -182,11 +185,64 @@ def test_defects_match_truth(codebook, sim):
     for copy, original in truth["duplicates_of"].items():
         assert int(original) < int(copy)
     acq = df[role == "acquiescent"]
-    assert acq[items].isin([4, 5]).all().all()
+    assert acq[items + list(checks)].isin([4, 5]).all().all()
+    assert (acq[items].nunique(axis=1) == 2).all()  # a response style, not a straight line
     # Scattered non-response of clean respondents: about 1 % of their scale-item cells.
     clean_missing = df.loc[role == "clean", items].isna().to_numpy().mean()
     assert 0.005 < clean_missing < 0.02
     assert truth["expected_counts"]["missing_item_cells_clean"] == df.loc[role == "clean", items].isna().sum().sum()
+
+
+def test_attention_checks_by_defect_type(codebook, sim):
+    """Clean respondents pass every check; each careless type fails at least one; the others pass."""
+    df, truth = sim
+    checks = codebook.attention_checks
+    assert len(checks) >= 2 and truth["attention_checks"] == {c: {"expected": e} for c, e in checks.items()}
+    role = df["respondent_id"].astype(str).map(truth["defects"]).fillna("clean")
+    answers = df[list(checks)].astype("Float64")
+    passed = pd.concat([answers[c].eq(e).fillna(False) for c, e in checks.items()], axis=1).all(axis=1)
+    for kind in ("clean", "speeder", "duplicate"):
+        assert passed[role == kind].all(), kind
+    for kind in ("attention_fail", "straightliner", "acquiescent", "incomplete"):
+        assert not passed[role == kind].any(), kind
+    # each failing respondent misses one check or more, and every check is missed by someone
+    fail = df[role == "attention_fail"]
+    missed = pd.concat([fail[c].ne(e) for c, e in checks.items()], axis=1)
+    assert missed.any(axis=1).all() and missed.any(axis=0).all()
+    # incomplete respondents answered the first check of the form and broke off before the last
+    rows = [r for q in codebook.form if q["type"] == "matrix" for r in q["rows"]]
+    first, last = sorted(checks, key=rows.index)[0], sorted(checks, key=rows.index)[-1]
+    inc = df[role == "incomplete"]
+    assert inc[first].eq(checks[first]).all() and inc[last].isna().all()
+
+
+def test_truth_says_which_screens_each_defect_trips(sim):
+    _, truth = sim
+    screens = {k: v["rules"] for k, v in truth["screens"].items()}
+    assert screens == {"acquiescent": ["attention"], "straightliner": ["attention", "straightlining"],
+                       "speeder": ["speeder"], "attention_fail": ["attention"], "duplicate": ["duplicate"],
+                       "incomplete": ["incomplete", "attention"]}
+    assert set(SCREENED_DEFECTS) == set(DEFECT_TYPES)
+    counts = truth["expected_counts"]
+    assert counts["screened_out"] == counts["planted_total"] == len(truth["defects"])
+    assert counts["retained_after_screening"] == counts["clean"] == 300
+
+
+def _with_checks(codebook, expected):
+    """The shipped codebook with its attention checks asking for other answers."""
+    spec = json.loads(json.dumps(codebook.spec, ensure_ascii=False))
+    for check, e in zip(spec["attention_checks"], expected):
+        check["expected"] = e
+    return from_dict(spec)
+
+
+@pytest.mark.parametrize("expected, message", [
+    ((4, 4), "straight-liner"),            # one constant passes every check
+    ((4, 5), "acquiescent"),               # agreeing with everything passes every check
+])
+def test_checks_that_careless_answers_pass_are_refused(codebook, expected, message):
+    with pytest.raises(ValueError, match=message):
+        simulate_survey(_with_checks(codebook, expected), SEED)
 
 
 # --------------------------------------------------------------------------- Wenjuanxing format

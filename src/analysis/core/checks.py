@@ -8,6 +8,7 @@ here once, so the same mistake gets the same message in every module.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,66 @@ import pandas as pd
 LANGS = ("en", "zh")
 #: How missing answers are handled (psych's ``use``: pairwise-complete correlations, or complete rows).
 MISSING = ("pairwise", "listwise")
+
+#: Unicode general categories that make text ambiguous on screen: controls, format characters
+#: (zero-width space, bidi marks), surrogates, private use, unassigned, and every kind of space.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+
+
+def shown(text: Any, limit: int | None = None) -> str:
+    """``text`` in quotes for a message, with every invisible character escaped.
+
+    A name or a cell printed raw in an error message can hide what is wrong
+    with it (a zero-width space, a no-break space, a tab): those characters,
+    and every space other than the plain ASCII space, are written as escapes
+    (``\\u200b``). Numbers of numpy types are shown as plain numbers.
+
+    Parameters
+    ----------
+    text : any
+        What to show; converted with ``str`` (numpy scalars first become Python numbers).
+    limit : int, optional
+        Cut the shown text to about this many characters, ending it with ``…``.
+
+    Returns
+    -------
+    str
+        The text between single quotes, e.g. ``'Q1\\u200b'``.
+    """
+    if isinstance(text, np.generic):
+        text = text.item()
+    out = "".join(ch if ch == " " or unicodedata.category(ch) not in INVISIBLE_CATEGORIES
+                  else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                  else f"\\U{ord(ch):08x}" for ch in str(text))
+    if limit is not None and len(out) > limit:
+        out = out[: max(limit - 1, 1)] + "…"
+    return f"'{out}'"
+
+
+#: How many names a message lists before "and N more".
+MESSAGE_LIST_LIMIT = 10
+
+
+def listed(names: Iterable[Any], limit: int = MESSAGE_LIST_LIMIT) -> str:
+    """Names for a message, each :func:`shown`; at most ``limit``, then "and N more".
+
+    Parameters
+    ----------
+    names : iterable
+        The names (columns, ids, option texts).
+    limit : int, default :data:`MESSAGE_LIST_LIMIT`
+        How many to show.
+
+    Returns
+    -------
+    str
+        ``'a', 'b' and 3 more`` style text; ``"none"`` for no names.
+    """
+    names = list(names)
+    if not names:
+        return "none"
+    head = ", ".join(shown(n, 60) for n in names[:limit])
+    return head if len(names) <= limit else f"{head} and {len(names) - limit} more"
 
 
 def check_choice(value: Any, name: str, options: Sequence[Any]) -> Any:

@@ -173,21 +173,22 @@ def duplicate_evidence(df: pd.DataFrame, codebook: Codebook,
             first_of_id[rid] = i
     if timed and "ip" in df.columns:
         device = ["ip"] + [c for c in DEVICE_COLUMNS if c in df.columns]
-        present = ordered["submitted_at"].notna()
-        for c in device:
-            present &= ordered[c].notna() & ordered[c].astype(str).str.strip().ne("")
+        # the time and the IP address must be known; the other device columns must agree (an empty one
+        # agrees with an empty one: Wenjuanxing leaves 来源详情 empty for all but the plain link)
+        present = ordered["submitted_at"].notna() & ordered["ip"].notna() & ordered["ip"].astype(str).str.strip().ne("")
         usable = ordered.loc[present]
         key = _answer_key(usable, device + _closed_columns(work, codebook))
         window = pd.Timedelta(minutes=window_minutes)
-        named = ["IP address"] + [c.replace("_", " ") for c in device[1:]]
-        what = "same " + (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1])
         last: dict = {}
         for i, k in key.items():
             j = last.get(k)
             if j is not None:
                 gap = pd.Timestamp(usable.at[i, "submitted_at"]) - pd.Timestamp(usable.at[j, "submitted_at"])
                 if gap <= window:
-                    found.setdefault(i, []).append(f"{what} and identical closed answers, "
+                    # name the device columns that agree on a value (not those empty in both)
+                    same = ["IP address"] + [c.replace("_", " ") for c in device[1:]
+                                             if pd.notna(usable.at[i, c]) and str(usable.at[i, c]).strip()]
+                    found.setdefault(i, []).append(f"same {', '.join(same)} and identical closed answers, "
                                                    f"{_gap_text(gap)} after {case[j]}")
             last[k] = i
     texts = ["; ".join(found[k]) if k in found else pd.NA for k in range(len(work))]
@@ -550,8 +551,8 @@ def processed_survey(kept: pd.DataFrame, scored: pd.DataFrame, scores: pd.DataFr
     Raises
     ------
     ValueError
-        If an identifying column (``respondent_id``, ``ip``) would reach a
-        processed table.
+        If an identifying column (:data:`IDENTIFYING_COLUMNS`) or a
+        pass-through column of the codebook would reach a processed table.
     """
     text_cols = [c for c in codebook.variables() if c.endswith("_other_text") or c in codebook.open_ids]
     open_long = kept.melt(id_vars="case_id", value_vars=[c for c in text_cols if c in kept], var_name="question",
@@ -566,7 +567,7 @@ def processed_survey(kept: pd.DataFrame, scored: pd.DataFrame, scores: pd.DataFr
                           open_answers=open_long.sort_values(["question", "case_id"]),
                           redactions=screened.redactions)
     for name in ("responses", "items_scored", "scale_scores", "open_answers"):
-        leaked = sorted({"respondent_id", "ip"} & set(getattr(out, name).columns))
+        leaked = sorted((set(IDENTIFYING_COLUMNS) | set(codebook.pass_through)) & set(getattr(out, name).columns))
         if leaked:
             raise ValueError(f"identifying column(s) {leaked} would reach data/processed ({name})")
     return out

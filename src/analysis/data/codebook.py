@@ -15,6 +15,7 @@ checks the shape, then :func:`_semantic_errors` checks what a schema cannot
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import unicodedata
@@ -26,10 +27,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.core.checks import INVISIBLE_CATEGORIES, listed, shown
+
 SCHEMA_FILE = Path(__file__).with_name("codebook_schema.json")
 
-#: Columns every canonical responses table may carry besides the codebook's variables.
-META_COLUMNS = ["respondent_id", "submitted_at", "duration_s", "source", "ip"]
+#: Columns every canonical responses table may carry besides the codebook's variables
+#: (Wenjuanxing's 序号, 提交答卷时间, 所用时间, 来源, 来源详情 and 来自IP).
+META_COLUMNS = ["respondent_id", "submitted_at", "duration_s", "source", "source_detail", "ip"]
 
 
 class CodebookError(ValueError):
@@ -56,20 +60,6 @@ ID_RULE = ("an id may be any name an export uses: letters of any script, digits 
            "'.', '-' or '_' (e.g. at.ease, M.pers, 2nd-item, 满意度1); it may not be empty, contain spaces, "
            "control or invisible characters, or equal another id after Unicode NFKC normalisation and case folding")
 
-# Unicode general categories that make a name ambiguous on screen: controls, format characters
-# (zero-width space, bidi marks), surrogates, private use, unassigned, and every kind of space.
-_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
-
-
-def _shown(text: Any) -> str:
-    """``text`` quoted, invisible characters and spaces other than ' ' escaped (``\\u200b``)."""
-    text = str(text)
-    out = "".join(ch if ch == " " or unicodedata.category(ch) not in _INVISIBLE
-                  else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
-                  else f"\\U{ord(ch):08x}" for ch in text)
-    return f"'{out}'"
-
-
 def id_problem(name: Any) -> str | None:
     """Why ``name`` cannot be an id of a codebook, or ``None`` when it can.
 
@@ -85,15 +75,15 @@ def id_problem(name: Any) -> str | None:
         :data:`ID_RULE`.
     """
     if not isinstance(name, str):
-        return f"id {name!r} is not text; write it in quotes. {ID_RULE}"
+        return _not_text(name)
     if name == "":
         return f"id is empty; {ID_RULE}"
     if name != name.strip():
-        return f"id {_shown(name)} begins or ends with whitespace; {ID_RULE}"
-    bad = [ch for ch in name if ch.isspace() or unicodedata.category(ch) in _INVISIBLE]
+        return f"id {shown(name)} begins or ends with whitespace; {ID_RULE}"
+    bad = [ch for ch in name if ch.isspace() or unicodedata.category(ch) in INVISIBLE_CATEGORIES]
     if bad:
-        what = "a space" if bad[0] == " " else f"the invisible character {_shown(bad[0])[1:-1]}"
-        return f"id {_shown(name)} contains {what}; {ID_RULE}"
+        what = "a space" if bad[0] == " " else f"the invisible character {shown(bad[0])[1:-1]}"
+        return f"id {shown(name)} contains {what}; {ID_RULE}"
     return None
 
 
@@ -173,15 +163,28 @@ class Codebook:
             out[c["id"]] = {"kind": "criterion", "scale": c.get("scale", self.spec["scale"]), "text": c["text"]}
         for a in self.spec.get("attention_checks", []):
             out[a["id"]] = {"kind": "attention", "scale": self.spec["scale"], "text": a["text"]}
-        for d in self.spec.get("demographics", []):
+        for d in self._categorical:
             codes = sorted(int(k) for k in d["levels"])
             out[d["id"]] = {"kind": "demographic", "scale": {"min": codes[0], "max": codes[-1], "anchors": d["levels"]},
                             "text": d["text"]}
         return out
 
+    @cached_property
+    def _categorical(self) -> list[dict]:
+        return [d for d in self.spec.get("demographics", []) if d.get("type", "categorical") == "categorical"]
+
+    @cached_property
+    def _numeric(self) -> dict[str, dict]:
+        return {d["id"]: d for d in self.spec.get("demographics", []) if d.get("type") == "numeric"}
+
     def kind(self, var: str) -> str:
+        """What ``var`` is: item, criterion, attention, demographic, numeric, multi, open or pass_through."""
         if var in self._single_spec:
             return self._single_spec[var]["kind"]
+        if var in self._numeric:
+            return "numeric"
+        if var in self.pass_through:
+            return "pass_through"
         if var in self.multi_ids:
             return "multi"
         if var in self.open_ids:
@@ -201,7 +204,10 @@ class Codebook:
     def text(self, var: str, lang: str = "zh") -> str:
         if var in self._single_spec:
             return _label(self._single_spec[var]["text"], lang)
-        for q in self.spec.get("multi_select", []) + self.spec.get("open_questions", []):
+        for q in (self.spec.get("multi_select", []) + self.spec.get("open_questions", [])
+                  + list(self._numeric.values()) + self.spec.get("pass_through", [])):
+            if q["id"] == var and "text" not in q:
+                return var
             if q["id"] == var:
                 return _label(q["text"], lang)
         for c in self.spec["constructs"]:
@@ -224,7 +230,23 @@ class Codebook:
     # ---- other questions ------------------------------------------------------
     @property
     def demographics(self) -> list[str]:
-        return [d["id"] for d in self.spec.get("demographics", [])]
+        """The categorical demographics (answered with a code of their ``levels``)."""
+        return [d["id"] for d in self._categorical]
+
+    @property
+    def numeric_demographics(self) -> list[str]:
+        """The numeric demographics (``type: numeric``, e.g. age in years)."""
+        return list(self._numeric)
+
+    def numeric_range(self, var: str) -> tuple[float, float, bool]:
+        """(min, max, whole numbers only) of a numeric demographic; ±inf where no bound is given."""
+        d = self._numeric[var]
+        return float(d.get("min", float("-inf"))), float(d.get("max", float("inf"))), bool(d.get("integer", False))
+
+    @property
+    def pass_through(self) -> list[str]:
+        """Columns carried through the import as text and never written to data/processed/."""
+        return [c["id"] for c in self.spec.get("pass_through", [])]
 
     def is_ordered(self, var: str) -> bool:
         return any(d["id"] == var and d.get("ordered", False) for d in self.spec.get("demographics", []))
@@ -267,7 +289,8 @@ class Codebook:
     # ---- the canonical table --------------------------------------------------
     def variables(self) -> list[str]:
         """Columns of the canonical responses table, in order (without metadata)."""
-        cols = list(self.demographics) + self.items() + list(self.attention_checks) + self.criteria
+        cols = list(self.demographics) + self.numeric_demographics + self.items() + list(self.attention_checks) \
+            + self.criteria
         for m in self.multi_ids:
             cols += self.multi_columns(m)
             if self.multi_other_code(m) is not None:
@@ -309,6 +332,13 @@ class Codebook:
             kind = self.kind(base)
             if kind == "open":
                 values = "free text, screened for personal data"
+            elif kind == "numeric":
+                lo, hi, whole = self.numeric_range(var)
+                unit = self._numeric[var].get("unit")
+                values = ("a whole number" if whole else "a number") + (
+                    f" from {lo:g} to {hi:g}" if math.isfinite(lo) and math.isfinite(hi) else
+                    f" >= {lo:g}" if math.isfinite(lo) else f" <= {hi:g}" if math.isfinite(hi) else "") + (
+                    f" ({_label(unit, 'en')})" if unit else "")
             else:
                 lo, hi = self.bounds(var)
                 anchors = self.anchors(var, "en")
@@ -330,10 +360,10 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
             errs.append((where, problem))
             return
         if var in seen:
-            errs.append((where, f"id {_shown(var)} is already used at {seen[var]}"))
+            errs.append((where, f"id {shown(var)} is already used at {seen[var]}"))
         elif id_key(var) in keys:
             other, at = keys[id_key(var)]
-            errs.append((where, f"id {_shown(var)} and id {_shown(other)} at {at} are the same name after Unicode "
+            errs.append((where, f"id {shown(var)} and id {shown(other)} at {at} are the same name after Unicode "
                                 f"NFKC normalisation and case folding; {ID_RULE}"))
         seen.setdefault(var, where)
         keys.setdefault(id_key(var), (var, where))
@@ -356,7 +386,7 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
                     continue
                 norm = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
                 if norm in first:
-                    errs.append((f"{where}.{code}", f"option text {_shown(text)} ({lang}) is also the text of code "
+                    errs.append((f"{where}.{code}", f"option text {shown(text)} ({lang}) is also the text of code "
                                                     f"{first[norm]}; every code needs its own text"))
                 first.setdefault(norm, code)
 
@@ -368,12 +398,12 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
     for k, it in enumerate(spec["items"]):
         claim(it["id"], f"items[{k}]")
         if it["construct"] not in construct_ids:
-            known = ", ".join(_shown(c) for c in sorted(construct_ids)) or "none is defined"
-            errs.append((f"items[{k}].construct", f"construct {_shown(it['construct'])} is not defined; "
+            known = listed(sorted(construct_ids)) if construct_ids else "none is defined"
+            errs.append((f"items[{k}].construct", f"construct {shown(it['construct'])} is not defined; "
                          f"expected one of {known}"))
         if "scale" in it:
             check_scale(it["scale"], f"items[{k}].scale")
-    for section in ("criteria", "attention_checks", "demographics", "multi_select", "open_questions"):
+    for section in ("criteria", "attention_checks", "demographics", "multi_select", "open_questions", "pass_through"):
         for k, q in enumerate(spec.get(section, [])):
             claim(q["id"], f"{section}[{k}]")
             if "scale" in q:
@@ -381,6 +411,24 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
             for part in ("levels", "options"):
                 if part in q:
                     check_texts(q[part], f"{section}[{k}].{part}")
+    for k, d in enumerate(spec.get("demographics", [])):
+        where = f"demographics[{k}]"
+        if d.get("type") == "numeric":
+            extra = [key for key in ("levels", "ordered") if key in d]
+            if extra:
+                errs.append((where, f"a numeric demographic has no {' or '.join(extra)}; remove "
+                                    f"{'them' if len(extra) > 1 else 'it'}, or the line 'type: numeric' for "
+                                    "answers given as codes"))
+            if "min" in d and "max" in d and not d["min"] < d["max"]:
+                errs.append((where, f"min {d['min']:g} must be below max {d['max']:g}"))
+        else:
+            extra = [key for key in ("min", "max", "integer", "unit") if key in d]
+            if extra:
+                errs.append((where, f"{', '.join(extra)} belong to a numeric demographic; add 'type: numeric' "
+                                    "(and remove 'levels') or remove them"))
+            if "levels" not in d:
+                errs.append((where, "a demographic answered with codes needs 'levels' (code: {zh: …, en: …}); "
+                                    "for a number such as age in years write 'type: numeric' instead"))
     for k, a in enumerate(spec.get("attention_checks", [])):
         if not spec["scale"]["min"] <= a["expected"] <= spec["scale"]["max"]:
             errs.append((f"attention_checks[{k}].expected", "expected answer lies outside the scale"))
@@ -391,12 +439,12 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
         for col in [f"{m['id']}_{code}" for code in m["options"]] + [f"{m['id']}_other_text"]:
             if id_problem(col) is None and id_key(col) in keys and keys[id_key(col)][0] != m["id"]:
                 other, at = keys[id_key(col)]
-                errs.append((f"multi_select[{k}]", f"its column {_shown(col)} would have the name of id "
-                                                   f"{_shown(other)} at {at}; rename one of them"))
+                errs.append((f"multi_select[{k}]", f"its column {shown(col)} would have the name of id "
+                                                   f"{shown(other)} at {at}; rename one of them"))
     for name in META_COLUMNS + ["case_id"]:
         if id_key(name) in keys:
             other, at = keys[id_key(name)]
-            errs.append((at, f"id {_shown(other)} is the name of a metadata column of the canonical table; "
+            errs.append((at, f"id {shown(other)} is the name of a metadata column of the canonical table; "
                              "rename it"))
     for c in construct_ids:
         if not any(it["construct"] == c for it in spec["items"]):
@@ -404,10 +452,12 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
     # the form: each question refers to variables of the right kind, each variable placed once
     kinds = {"single": ("items", "criteria", "attention_checks", "demographics"),
              "matrix": ("items", "criteria", "attention_checks"),
-             "multi": ("multi_select",), "open": ("open_questions",)}
+             "multi": ("multi_select",), "open": ("open_questions", "numeric demographics")}
     section_of = {q["id"]: section for section in ("items", "criteria", "attention_checks", "demographics",
-                                                   "multi_select", "open_questions")
+                                                   "multi_select", "open_questions", "pass_through")
                   for q in spec.get(section, []) if isinstance(q.get("id"), str)}
+    section_of.update({d["id"]: "numeric demographics" for d in spec.get("demographics", [])
+                       if isinstance(d.get("id"), str) and d.get("type") == "numeric"})
     numbers: set = set()
     placed: dict[str, str] = {}
     for k, q in enumerate(spec.get("form", [])):
@@ -429,19 +479,50 @@ def _semantic_errors(spec: dict) -> list[tuple[str, str]]:
             refs = [(f"form[{k}]", q["ref"])] if q.get("ref") else []
         for where, r in refs:
             if r not in seen:
-                errs.append((where, f"refers to {_shown(r)}, which the codebook does not define"))
+                errs.append((where, f"refers to {shown(r)}, which the codebook does not define"))
             elif r in construct_ids and r not in section_of:
-                errs.append((where, f"refers to construct {_shown(r)}; a form question names items or "
+                errs.append((where, f"refers to construct {shown(r)}; a form question names items or "
                                     "questions, not constructs"))
             elif section_of.get(r) not in kinds[q["type"]]:
-                errs.append((where, f"refers to {_shown(r)} of {section_of.get(r)}, which a {q['type']} question "
+                errs.append((where, f"refers to {shown(r)} of {section_of.get(r)}, which a {q['type']} question "
                                     f"cannot hold (expected an id of {' or '.join(kinds[q['type']])})"))
             elif r in placed:
-                errs.append((where, f"{_shown(r)} is already placed at {placed[r]}; each variable belongs to one "
+                errs.append((where, f"{shown(r)} is already placed at {placed[r]}; each variable belongs to one "
                                     "question"))
             else:
                 placed[r] = where
     return errs
+
+
+NOT_TEXT = "was read as"
+
+
+def _not_text(value: Any) -> str:
+    """Why a YAML value that should be text is not, and how to quote it."""
+    if isinstance(value, bool):
+        return (f"{NOT_TEXT} {'true' if value else 'false'} (YAML reads yes, no, on, off, true and false as "
+                "booleans), not as text; write the name in quotes, e.g. 'yes'")
+    if isinstance(value, (int, float)):
+        return f"{NOT_TEXT} the number {value:g}, not as text; write it in quotes: '{value}'"
+    if value is None:
+        return f"{NOT_TEXT} empty (null), not as text; write the name, in quotes if it is ~ or null"
+    return f"{NOT_TEXT} a {'list' if isinstance(value, list) else 'mapping'}, not as text; write one name"
+
+
+def _schema_message(error) -> str:
+    """jsonschema's message, made plain where a YAML value was read as a number, boolean or null."""
+    if error.validator == "type" and error.validator_value == "string":
+        return _not_text(error.instance)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        patterns = list(error.schema.get("patternProperties", {}))
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in map(str, error.instance) if k not in allowed
+                 and not any(re.fullmatch(pat.strip("^$"), k) for pat in patterns)]
+        if patterns and not allowed:  # the codes of levels, options and anchors
+            return (f"code{'s' if len(extra) > 1 else ''} {listed(extra)} must be whole numbers written without "
+                    "leading zeros (0, 1, 2, …)")
+        return f"unknown key{'s' if len(extra) > 1 else ''} {listed(extra)}; allowed: {', '.join(allowed)}"
+    return error.message
 
 
 def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
@@ -475,9 +556,10 @@ def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        found = [(".".join(str(p) for p in e.absolute_path) or "<top level>", e.message) for e in errors]
+        found = [(".".join(str(p) for p in e.absolute_path) or "<top level>", _schema_message(e)) for e in errors]
         try:  # the semantic checks assume the schema's shape; on a malformed codebook they go as far as they can
-            found += _semantic_errors(spec)
+            # an id that is not text is reported once, by the schema check, with the quoting hint
+            found += [(w, m) for w, m in _semantic_errors(spec) if not m.startswith(NOT_TEXT)]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             pass
         raise CodebookError(source, *found[0], problems=found)

@@ -27,6 +27,7 @@ column and what was expected. Input files are only ever opened for reading.
 from __future__ import annotations
 
 import io as _io
+import math
 import re
 import unicodedata
 import zipfile
@@ -36,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.core.checks import listed, shown
 from analysis.data.codebook import META_COLUMNS, Codebook
 
 WJX_META = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
@@ -75,7 +77,7 @@ class DataImportError(ValueError):
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
-            where.append(f"column '{column}'")
+            where.append(f"column {shown(column, 80)}")
         msg = ", ".join(where) + f": {problem}"
         if expected:
             msg += f" (expected {expected})"
@@ -120,7 +122,7 @@ def _sheet_too_large(path: Path, title: str, n_rows: int, n_cols: int) -> None:
     if n_cols > MAX_SHEET_COLUMNS or n_rows * n_cols > MAX_SHEET_CELLS:
         from openpyxl.utils import get_column_letter
 
-        raise DataImportError(path, f"the sheet {title!r} spans {n_rows} rows x {n_cols} columns (up to cell "
+        raise DataImportError(path, f"the sheet {_short(title)} spans {n_rows} rows x {n_cols} columns (up to cell "
                               f"{get_column_letter(min(n_cols, 18278))}{n_rows}); a stray cell far from the data? "
                               "Delete the rows and columns after the data",
                               expected=f"at most {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells")
@@ -158,7 +160,7 @@ def _check_xlsx_shape(path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         size = zf.getinfo(member).file_size
         if size > MAX_FILE_BYTES:  # a few KB that unpack to gigabytes
-            raise DataImportError(path, f"the sheet {title!r} unpacks to {size} bytes, too large for a survey export",
+            raise DataImportError(path, f"the sheet {_short(title)} unpacks to {size} bytes, too large for a survey export",
                                   expected=f"at most {MAX_FILE_BYTES} bytes")
         _stream_extent(path, title, zf, member)
 
@@ -191,8 +193,14 @@ def _stream_extent(path: Path, title: str, zf: zipfile.ZipFile, member: str) -> 
                 elem.clear()
 
 
-def _check_xls_shape(path: Path) -> None:
-    """Refuse an .xls whose first sheet spans an implausible area, reading it without padding its rows."""
+def _read_xls(path: Path) -> pd.DataFrame:
+    """Read an .xls once: xlrd parses the sheet without padding rows, the shape is checked, then pandas converts.
+
+    The BIFF format itself bounds a sheet to 65,536 rows x 256 columns, and with
+    ``ragged_rows`` xlrd keeps only the cells the file holds, so the parse cannot
+    take more memory than the file's own cells; the padded table pandas builds
+    from the parsed book is made only after the shape check.
+    """
     import xlrd
 
     book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
@@ -202,9 +210,10 @@ def _check_xls_shape(path: Path) -> None:
         sheet = book.sheet_by_index(0)
         n_rows, n_cols = sheet.nrows, sheet.ncols
         if n_cols > MAX_SHEET_COLUMNS or n_rows * n_cols > MAX_SHEET_CELLS:
-            raise DataImportError(path, f"the sheet {sheet.name!r} spans {n_rows} rows x {n_cols} columns; a stray "
-                                  "cell far from the data? Delete the rows and columns after the data",
+            raise DataImportError(path, f"the sheet {_short(sheet.name)} spans {n_rows} rows x {n_cols} columns; a "
+                                  "stray cell far from the data? Delete the rows and columns after the data",
                                   expected=f"at most {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells")
+        return pd.read_excel(book, sheet_name=0, dtype=object, engine="xlrd")
     finally:
         book.release_resources()
 
@@ -233,7 +242,7 @@ def _csv_records(text: str, path: Path) -> pd.DataFrame:
         raise DataImportError(path, "the file has no header row", row=1, expected="column names in row 1")
     header = records[0]
     if header[0].lstrip().startswith("#"):
-        raise DataImportError(path, f"the file starts with a comment line {header[0][:40]!r}", row=1,
+        raise DataImportError(path, f"the file starts with a comment line {_short(header[0][:40])}", row=1,
                               column=header[0][:40], expected="the column names in row 1 (delete comment lines)")
     names = [h if h.strip() else f"Unnamed: {k}" for k, h in enumerate(header)]
     seen: dict[str, int] = {}
@@ -255,7 +264,7 @@ def _csv_records(text: str, path: Path) -> pd.DataFrame:
             raise DataImportError(path, "empty row (blank or delimiters only) inside the data", row=row,
                                   expected="one respondent per row; delete the empty row")
         if rec[0].lstrip().startswith("#"):
-            raise DataImportError(path, f"row looks like a comment line {rec[0][:40]!r}", row=row, column=names[0],
+            raise DataImportError(path, f"row looks like a comment line {_short(rec[0][:40])}", row=row, column=names[0],
                                   expected="one respondent per row; delete comment lines")
         if len(rec) == width:
             continue
@@ -317,7 +326,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix not in (".csv", ".xlsx", ".xls"):
         if not path.exists():
             raise DataImportError(path, "file not found")
-        raise DataImportError(path, f"unsupported file type {suffix!r}", expected=".xls, .xlsx, .csv or .sav")
+        raise DataImportError(path, f"unsupported file type {_short(suffix)}", expected=".xls, .xlsx, .csv or .sav")
     _check_file(path, suffix)
     try:
         if suffix == ".csv":
@@ -337,8 +346,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if suffix == ".xlsx":
             _check_xlsx_shape(path)
             return pd.read_excel(path, dtype=object, engine="openpyxl")
-        _check_xls_shape(path)
-        return pd.read_excel(path, dtype=object, engine="xlrd")
+        return _read_xls(path)
     except DataImportError:
         raise
     except (zipfile.BadZipFile, EOFError, KeyError) as exc:
@@ -404,12 +412,37 @@ def _as_int(value, file, row, column, expected="an integer code"):
                               expected=f"{expected}, written with the digits 0-9") from None
 
 
-def _short(value, limit: int = 40) -> str:
-    """``repr`` of a cell for a message: invisible characters escaped, plain numbers, long text cut."""
-    if isinstance(value, (np.integer, np.floating)):
+def _numeric_answer(value, file, row, column, lo: float, hi: float, whole: bool, what: str):
+    """A numeric demographic's answer: plain decimal digits (or a finite number), inside its range."""
+    if _is_missing(value):
+        return pd.NA
+    if isinstance(value, np.generic):
         value = value.item()
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+        ok = math.isfinite(x)
+    else:
+        text = str(value).strip(_NUMBER_PAD)
+        ok = bool(_PLAIN_INT.fullmatch(text) or _PLAIN_DECIMAL.fullmatch(text))
+        x = float(text) if ok else math.nan
+    if not ok:
+        raise DataImportError(file, f"cannot read {_short(value)} as a number", row=row, column=column,
+                              expected=f"{what}, written with the digits 0-9 and '.'")
+    if whole and not x.is_integer():
+        raise DataImportError(file, f"{_short(x)} is not a whole number", row=row, column=column, expected=what)
+    if not lo <= x <= hi:
+        raise DataImportError(file, f"{_short(x)} lies outside the range of {column}", row=row, column=column,
+                              expected=what)
+    return x
+
+
+def _short(value, limit: int = 40) -> str:
+    """A cell for a message: numbers plain, text quoted with invisible characters escaped, long text cut."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return shown(value, limit)
 
 
 def _normalise_ids(values, file, column: str, rows) -> list:
@@ -550,7 +583,7 @@ def _parse_duration(value, file, row) -> float | None:
     text = str(value).strip()
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*秒?", text)
     if not m:
-        raise DataImportError(file, f"cannot read the time taken {text!r}", row=row, column="所用时间",
+        raise DataImportError(file, f"cannot read the time taken {_short(text)}", row=row, column="所用时间",
                               expected="seconds like '180秒'")
     return float(m.group(1))
 
@@ -565,7 +598,7 @@ def _parse_meta(df: pd.DataFrame, file) -> pd.DataFrame:
         bad = ts.isna() & df[cols["提交答卷时间"]].notna()
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataImportError(file, f"cannot read the submission time {df[cols['提交答卷时间']].iloc[k]!r}",
+            raise DataImportError(file, f"cannot read the submission time {_short(df[cols['提交答卷时间']].iloc[k])}",
                                   row=k + 2, column="提交答卷时间", expected="'YYYY/MM/DD HH:MM:SS'")
         out["submitted_at"] = ts
     if "所用时间" in cols:
@@ -573,6 +606,9 @@ def _parse_meta(df: pd.DataFrame, file) -> pd.DataFrame:
         out["duration_s"] = out["duration_s"].astype("Float64")
     if "来源" in cols:
         out["source"] = df[cols["来源"]].astype(object).where(df[cols["来源"]].notna(), None)
+    if "来源详情" in cols:  # "N/A" where Wenjuanxing has no detail (anything but the plain link)
+        out["source_detail"] = [None if _is_missing(v) or str(v).strip() in CSV_NA else str(v).strip()
+                                for v in df[cols["来源详情"]]]
     if "来自IP" in cols:
         out["ip"] = [None if _is_missing(v) else re.sub(r"\(.*\)$", "", str(v)).strip() for v in df[cols["来自IP"]]]
     return out
@@ -608,14 +644,14 @@ def _cross_check_codes(texts, codes, file, excel_rows, column: str) -> dict[int,
         if code in WJX_MISSING_CODES:
             code = None
         if (code is None) != _is_missing(texts[k]):
-            raise DataImportError(file, f"answer is missing in one file only (text {texts[k]!r}, code {codes[k]!r})",
+            raise DataImportError(file, f"answer is missing in one file only (text {_short(texts[k])}, code {_short(codes[k])})",
                                   row=row, column=column)
         if code is None:
             continue
         text = str(texts[k]).strip()
         if code_to_text.setdefault(code, text) != text:
-            raise DataImportError(file, f"code {code} stands for {code_to_text[code]!r} in other rows but for "
-                                  f"{text!r} here", row=row, column=column, expected="one option text per code")
+            raise DataImportError(file, f"code {code} stands for {_short(code_to_text[code])} in other rows but for "
+                                  f"{_short(text)} here", row=row, column=column, expected="one option text per code")
         first_code, first_row = text_to_code.setdefault(text, (code, row))
         if first_code != code:
             raise DataImportError(file, f"option {_short(text)} has code {first_code} in row {first_row} but code "
@@ -685,14 +721,19 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
                 raise DataImportError(path_number, f"question {number} is missing", expected=f"column '{number}、{title}'")
             cn = hn["whole"][1]
             vt, vn = t[ct].to_numpy(), n_col(cn)
-            numeric = [v for v in vn if not _is_missing(v)]
-            is_open = any(not re.fullmatch(r"-?[0-9]+(\.0+)?", str(v).strip()) for v in numeric)
+            # An open question shows the same answer in both files, a single choice an option text beside its
+            # code. Decided by the majority of the answered rows, so that one damaged cell is reported where it
+            # is (a bad code, or an open answer that differs) instead of turning the question into the other kind.
+            both = [(a, b) for a, b in zip(vt, vn) if not _is_missing(a) and not _is_missing(b)]
+            same = sum(str(a).strip() == str(b).strip() for a, b in both)
+            is_open = bool(both) and 2 * same > len(both)
             q = WjxQuestion(number, "open" if is_open else "single", title, [str(ct)], [str(cn)])
             if is_open:
                 for k in range(len(t)):
                     a, b = vt[k], vn[k]
                     if (_is_missing(a) != _is_missing(b)) or (not _is_missing(a) and str(a).strip() != str(b).strip()):
-                        raise DataImportError(path_number, f"open answer differs between the files: {a!r} vs {b!r}",
+                        raise DataImportError(path_number, f"open answer differs between the files: {_short(a)} in "
+                                              f"the text file, {_short(b)} here",
                                               row=int(excel_row_n[k]), column=str(cn))
                 answers[number] = pd.Series([None if _is_missing(v) else str(v).strip() for v in vt], index=t.index,
                                             dtype=object)
@@ -726,21 +767,21 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
                     if c in WJX_MISSING_CODES:
                         c = None
                     if c not in (0, 1, None):
-                        raise DataImportError(path_number, f"multi-select value {codes[k]!r}", row=int(excel_row_n[k]),
+                        raise DataImportError(path_number, f"multi-select value {_short(codes[k])}", row=int(excel_row_n[k]),
                                               column=str(cn), expected="0 or 1")
                     col.append(0 if c is None else c)
                 answers[(number, lab)] = pd.Series(col, index=t.index, dtype="int64")
             for k, (chosen, fill) in enumerate(parsed):
                 for lab in chosen:
                     if normalise_text(lab) not in labels:
-                        raise DataImportError(path_text, f"option {lab!r} is not an option of question {number}",
+                        raise DataImportError(path_text, f"option {_short(lab)} is not an option of question {number}",
                                               row=int(excel_row_t.iloc[k]), column=str(ct),
                                               expected="one of " + ", ".join(q.subs))
                 chosen_norm = {normalise_text(lab) for lab in chosen}
                 for lab in q.subs:
                     in_text = normalise_text(lab) in chosen_norm
                     if in_text != bool(answers[(number, lab)].iloc[k]):
-                        raise DataImportError(path_number, f"option {lab!r} is {'chosen' if in_text else 'not chosen'} "
+                        raise DataImportError(path_number, f"option {_short(lab)} is {'chosen' if in_text else 'not chosen'} "
                                               "in the text file but not in the number file", row=int(excel_row_n[k]),
                                               column=f"第{number}题({lab})")
                 fills.append(fill)
@@ -766,7 +807,13 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
 
 
 def _text_to_code(texts: pd.Series, mapping: dict[int, str], file, excel_row: pd.Series, column: str,
-                  var: str) -> pd.Series:
+                  var: str, codebook_file: str = "the codebook") -> pd.Series:
+    mapping = {k: v for k, v in mapping.items() if v}
+    if not mapping and texts.notna().any():
+        raise DataImportError(codebook_file, f"the codebook gives no option texts for {var} (the anchors of its "
+                              "scale), which are needed to read the answers of a by-text Wenjuanxing download",
+                              column=var, expected="anchors with the Chinese option texts, e.g. 1: {zh: 非常不同意, en: "
+                              "Strongly disagree}")
     lookup = {normalise_text(v): k for k, v in mapping.items()}
     out = []
     for idx, value in texts.items():
@@ -775,9 +822,9 @@ def _text_to_code(texts: pd.Series, mapping: dict[int, str], file, excel_row: pd
             continue
         key = normalise_text(value)
         if key not in lookup:
-            raise DataImportError(file, f"answer {value!r} is not an option of {var} in the codebook",
+            raise DataImportError(file, f"answer {_short(value)} is not an option of {var} in the codebook",
                                   row=int(excel_row.loc[idx]), column=column,
-                                  expected="one of " + ", ".join(repr(v) for v in mapping.values()))
+                                  expected="one of " + listed(mapping.values()))
         out.append(lookup[key])
     return pd.Series(out, index=texts.index, dtype="Int64")
 
@@ -834,12 +881,12 @@ def wjx_to_canonical(survey: WjxSurvey, codebook: Codebook) -> pd.DataFrame:
         if kind in ("single", "open", "multi"):
             ref = spec["ref"]
             if normalise_text(q.title) != normalise_text(codebook.text(ref, "zh")):
-                raise DataImportError(file, f"question {number} reads {q.title!r}", column=q.columns_text[0],
-                                      expected=f"the codebook's wording of {ref}: {codebook.text(ref, 'zh')!r}")
+                raise DataImportError(file, f"question {number} reads {_short(q.title, 120)}", column=q.columns_text[0],
+                                      expected=f"the codebook's wording of {ref}: {_short(codebook.text(ref, 'zh'), 120)}")
         if kind == "single":
             ref = spec["ref"]
             out[ref] = _text_to_code(survey.answers[number], codebook.anchors(ref, "zh"), file, survey.excel_row,
-                                     q.columns_text[0], ref)
+                                     q.columns_text[0], ref, codebook.source)
         elif kind == "open":
             out[spec["ref"]] = survey.answers[number]
         elif kind == "matrix":
@@ -856,7 +903,7 @@ def wjx_to_canonical(survey: WjxSurvey, codebook: Codebook) -> pd.DataFrame:
                                           column=f"{number}({codebook.text(item, 'zh')})")
                 lab = by_text[key]
                 out[item] = _text_to_code(survey.answers[(number, lab)], codebook.anchors(item, "zh"), file,
-                                          survey.excel_row, f"{number}({lab})", item)
+                                          survey.excel_row, f"{number}({lab})", item, codebook.source)
         elif kind == "multi":
             ref = spec["ref"]
             options = codebook.multi_options(ref, "zh")
@@ -864,12 +911,12 @@ def wjx_to_canonical(survey: WjxSurvey, codebook: Codebook) -> pd.DataFrame:
             wanted = {normalise_text(v): code for code, v in options.items()}
             for key, lab in by_text.items():
                 if key not in wanted:
-                    raise DataImportError(survey.files[1], f"option {lab!r} of question {number} is not in the codebook",
+                    raise DataImportError(survey.files[1], f"option {_short(lab)} of question {number} is not in the codebook",
                                           column=f"第{number}题({lab})",
                                           expected="options " + ", ".join(options.values()))
             for key, code in wanted.items():
                 if key not in by_text:
-                    raise DataImportError(survey.files[1], f"option {options[code]!r} of question {number} is missing",
+                    raise DataImportError(survey.files[1], f"option {_short(options[code])} of question {number} is missing",
                                           column=f"第{number}题({options[code]})")
                 out[f"{ref}_{code}"] = survey.answers[(number, by_text[key])].astype("int64")
             other = codebook.multi_other_code(ref)
@@ -879,7 +926,8 @@ def wjx_to_canonical(survey: WjxSurvey, codebook: Codebook) -> pd.DataFrame:
 
 
 def _finish_canonical(df: pd.DataFrame, codebook: Codebook, file) -> pd.DataFrame:
-    cols = [c for c in META_COLUMNS if c in df.columns] + [v for v in codebook.variables() if v in df.columns]
+    cols = [c for c in META_COLUMNS if c in df.columns] + [v for v in codebook.variables() if v in df.columns] \
+        + [c for c in codebook.pass_through if c in df.columns]
     return df[cols].sort_values("respondent_id", kind="stable").reset_index(drop=True)
 
 
@@ -960,7 +1008,7 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
     DataImportError
         Naming file, row and column for the first failed check.
     """
-    known = set(META_COLUMNS) | set(codebook.variables())
+    known = set(META_COLUMNS) | set(codebook.variables()) | set(codebook.pass_through)
     if "respondent_id" not in df.columns:
         # A file without ids (e.g. written by R with unnamed row names) gets its row names or row numbers.
         rownames = [c for c in df.columns if str(c) in ("", "rownames", "Unnamed: 0", "id", "ID")]
@@ -969,14 +1017,16 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
 
     unknown = [c for c in df.columns if c not in known]
     if unknown:
-        raise DataImportError(file, f"unknown column{'s' if len(unknown) > 1 else ''} {unknown}", column=unknown[0],
-                              expected="metadata " + ", ".join(META_COLUMNS) + " or variables of the codebook "
-                              "(add the column to the codebook or drop it from the file)")
+        raise DataImportError(file, f"unknown column{'s' if len(unknown) > 1 else ''} {listed(unknown)} (not in the "
+                              "codebook)", column=unknown[0], row=1,
+                              expected="declare each in the codebook (under demographics, with 'type: numeric' for a "
+                              "number such as age; or under pass_through, kept in the import but never written to "
+                              "data/processed/) or delete it from the file")
     if require_items:
         missing = [i for i in codebook.items() if i not in df.columns]
         if missing:
-            raise DataImportError(file, f"missing item column{'s' if len(missing) > 1 else ''} {missing}",
-                                  column=missing[0], expected="every scale item of the codebook")
+            raise DataImportError(file, f"missing item column{'s' if len(missing) > 1 else ''} {listed(missing)}",
+                                  column=missing[0], row=1, expected="a column for every scale item of the codebook")
     df = df.copy()
     raw_ids = list(df["respondent_id"])
     if row_of is None:
@@ -1013,6 +1063,14 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
                     raise DataImportError(file, f"multi-select value {x}", row=rows[rid], column=col, expected="0 or 1")
                 values.append(0 if x is None else x)
             df[col] = np.asarray(values, dtype="int64")
+    for col in [c for c in codebook.numeric_demographics if c in df.columns]:
+        lo, hi, whole = codebook.numeric_range(col)
+        what = ("a whole number" if whole else "a number") + (f" from {lo:g} to {hi:g}" if np.isfinite(lo)
+                                                               and np.isfinite(hi) else "") + " or empty"
+        df[col] = pd.array([_numeric_answer(v, file, rows[rid], col, lo, hi, whole, what)
+                            for rid, v in zip(df["respondent_id"], df[col])], dtype="Float64")
+    for col in [c for c in codebook.pass_through if c in df.columns]:
+        df[col] = pd.Series([None if _is_missing(v) else str(v) for v in df[col]], index=df.index, dtype=object)
     for m in codebook.multi_ids:
         cap = codebook.multi_spec(m).get("max_choices")
         cols = [c for c in codebook.multi_columns(m) if c in df.columns]
@@ -1156,7 +1214,7 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
     path = Path(path)
     _check_file(path, ".sav")
     df, value_labels = _read_sav_isolated(path)
-    names = {c.lower(): c for c in codebook.variables() + META_COLUMNS}
+    names = {c.lower(): c for c in codebook.variables() + META_COLUMNS + codebook.pass_through}
     rename = {}
     candidates = [id_column] if id_column else ["respondent_id", "id", "序号"]
     id_col = next((c for c in df.columns if c in candidates or c.lower() in candidates), None)
@@ -1187,8 +1245,8 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
                 continue
             ok = {normalise_text(anchors_zh.get(code, "")), normalise_text(anchors_en.get(code, ""))}
             if normalise_text(text) not in ok:
-                raise DataImportError(path, f"value label {code} = {text!r} disagrees with the codebook", column=var,
-                                      expected=f"{code} = {anchors_zh.get(code) or anchors_en.get(code)!r}")
+                raise DataImportError(path, f"value label {code} = {_short(text)} disagrees with the codebook", column=var,
+                                      expected=f"{code} = {_short(anchors_zh.get(code) or anchors_en.get(code))}")
     return validate_canonical(df, codebook, path)
 
 

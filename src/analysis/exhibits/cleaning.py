@@ -38,6 +38,22 @@ def exclusions_table(flow: pd.DataFrame) -> Table:
     return Table(printed, "Exclusion steps, in the order applied", raw=flow, column_format="rllrrr")
 
 
+_NUMBER_WORDS = ("no", "an", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _attention_text(expected: dict[str, int]) -> str:
+    """The instrument's attention checks in words: ``an attention check``, ``two attention checks (…)``."""
+    n = len(expected)
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    text = f"{word} attention check{'' if n == 1 else 's'}"
+    if n == 1:
+        return text + " (an instructed-response row)"
+    if n > 1 and len(set(expected.values())) > 1:
+        return text + (" (instructed-response rows with different instructed answers, so that no constant "
+                       "answer pattern passes them all)")
+    return text + (" (instructed-response rows)" if n else "")
+
+
 def cleaning_values(flow: pd.DataFrame, codebook: Codebook, *, n_redacted: int, speeder_fraction: float,
                     simulated: bool) -> Values:
     """Numbers of the sample and its cleaning for the paper's macros.
@@ -59,7 +75,8 @@ def cleaning_values(flow: pd.DataFrame, codebook: Codebook, *, n_redacted: int, 
     -------
     Values
         ``nSubmitted``, ``nValid``, ``nExcluded``, ``pctExcluded`` (one decimal),
-        one ``nExcl_<rule>`` per applied rule, the instrument's counts and ``dataSimulated``.
+        one ``nExcl_<rule>`` per applied rule, the instrument's counts, ``attentionChecksText``
+        (e.g. "two attention checks") and ``dataSimulated``.
     """
     require_columns(flow, ["rule", "n_after", "n_excluded"], "flow")
     n_submitted = int(flow.loc[flow["rule"] == "submitted", "n_after"].iloc[0])
@@ -69,6 +86,7 @@ def cleaning_values(flow: pd.DataFrame, codebook: Codebook, *, n_redacted: int, 
               "speederFraction": speeder_fraction, "nItems": len(codebook.items()),
               "nConstructs": len(codebook.constructs()), "nDriverConstructs": len(codebook.constructs("driver")),
               "nReverseItems": len(codebook.reverse_items), "nRedacted": int(n_redacted),
+              "attentionChecksText": _attention_text(codebook.attention_checks),
               "dataSimulated": "simulated" if simulated else "real"}
     for _, row in _steps(flow).iterrows():
         values[f"nExcl_{row['rule']}"] = int(row["n_excluded"])

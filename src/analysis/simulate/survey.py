@@ -61,8 +61,10 @@ mirrored thresholds so that ``6 - x`` is distributed like a forward item,
 except that its thresholds are lowered by ``reverse_agreement_bias`` because
 respondents tend to agree with negatively worded statements as well.
 The criterion G1 is cut from ``criterion_loading * OUT`` plus noise at
-``criterion_thresholds``. Clean respondents answer the attention check AC1
-with the instructed code (4, "同意").
+``criterion_thresholds``. Clean respondents answer every attention check
+(the codebook's instructed-response rows; in the shipped instrument AC1 in
+question 8, instructed 2 "不同意", and AC2 in question 10, instructed 5
+"非常同意") with its instructed code.
 
 *Multi-select P.* Each option names a construct in the codebook (option field
 ``construct``). Respondent *i* ticks option *k* with probability
@@ -89,26 +91,40 @@ rarely on weekends, mostly within office hours. Durations are log-normal
 198.51.100.0/24 and 203.0.113.0/24 (RFC 5737), from a pool of addresses that
 colleagues share, as they do behind an office NAT.
 
-*Defects.* The planted respondents, each with exactly one defect so that
-each screen has its own target:
+*Defects.* The planted respondents, each with exactly one defect. Which of
+the cleaning's rules (``analysis.data.cleaning``: duplicate, incomplete,
+attention, speeder, straightlining, applied in that order) each type trips
+is written to the truth (``screens``); the first of them excludes it.
 
-- ``acquiescent`` (6): agree with everything, reverse items included (4 or 5
-  throughout, 4 on AC1). A response style, not a screen target: the cleaning
-  keeps them.
+- ``acquiescent`` (6): agree with everything, reverse-keyed items and the
+  instructed rows included (4 or 5 on every row, not all the same code). The
+  instructed answer of AC1 lies on the disagree side, so they fail it: the
+  attention screen excludes them. (The mild acquiescence that stays in the
+  data is every respondent's ``reverse_agreement_bias``.)
 - ``straightliner`` (8): the same code, ``straightline_value`` = 4 (同意), in
-  every row of every matrix. That happens to be AC1's instructed answer,
-  which is why a separate straight-lining screen is needed.
+  every row of every matrix, the instructed rows included. The checks have
+  two different instructed answers, so any constant fails at least one of
+  them: the attention screen excludes them first, and the straight-lining
+  screen flags them too.
 - ``speeder`` (8): duration between 12 % and 30 % of the median (below the
-  usual one-third cut), half their answers random; they pass AC1.
-- ``attention_fail`` (8): a plausible respondent who gives AC1 a code other
-  than 4.
+  usual one-third cut), half their scale answers random; they give the
+  instructed rows their instructed answers, so only the speeder screen
+  catches them.
+- ``attention_fail`` (8): a plausible respondent who misses the instruction
+  of at least one check (each check with probability
+  ``attention_miss_share``, at least one) and answers that row like a
+  statement, with a code drawn from ``attention_fail_probs`` other than the
+  instructed one.
 - ``duplicate`` (6): an exact copy of a clean respondent's answers from the
   same IP address, submitted 2-10 minutes after the original.
-- ``incomplete`` (5): break off part-way through the matrices, after AC1,
-  leaving more than half of the scale items, G1, P and SUG unanswered.
+- ``incomplete`` (5): break off part-way through the matrices, after the
+  first attention check, leaving more than half of the scale items, the
+  later checks, G1, P and SUG unanswered; the incomplete screen excludes
+  them (an unanswered check counts as failed, so the attention screen
+  flags them too).
 
 Clean respondents also skip ``item_missing_share`` (1 %) of their scale-item
-cells at random (never demographics, AC1 or G1).
+cells at random (never demographics, attention checks or G1).
 
 Respondent ids are Wenjuanxing's 序号: 1..N in submission order. One
 ``numpy.random.default_rng(seed)`` stream drives every draw, so a seed fixes
@@ -129,8 +145,18 @@ from analysis.data.codebook import META_COLUMNS, Codebook
 
 DEFECT_TYPES = ("acquiescent", "straightliner", "speeder", "attention_fail", "duplicate", "incomplete")
 
-#: Defect types the cleaning is expected to drop (acquiescence is a response style and stays).
-SCREENED_DEFECTS = ("straightliner", "speeder", "attention_fail", "duplicate", "incomplete")
+#: Defect types the cleaning is expected to drop: all of them (the planted acquiescent
+#: respondents agree with the instructed rows too and fail AC1; see the module docstring).
+SCREENED_DEFECTS = ("acquiescent", "straightliner", "speeder", "attention_fail", "duplicate", "incomplete")
+
+#: Names and order of the exclusion rules of ``analysis.data.cleaning`` (its ``RULE_ORDER``),
+#: used to say in the truth which rules each planted defect trips.
+SCREEN_ORDER = ("duplicate", "incomplete", "attention", "speeder", "straightlining")
+
+#: The rule each defect type is planted for; ``attention`` is added in the truth to every
+#: type whose respondents all fail an attention check (see :func:`simulate_survey`).
+_OWN_SCREEN = {"acquiescent": None, "straightliner": "straightlining", "speeder": "speeder",
+               "attention_fail": "attention", "duplicate": "duplicate", "incomplete": "incomplete"}
 
 _DRIVERS = ("PA", "TG", "MO", "EV", "RA", "OS", "IS", "EX")
 
@@ -184,6 +210,8 @@ _PHONE_TEMPLATES = (
 _ID_TEMPLATE = "如需核实情况可联系本人，身份证号{pii}。"
 
 _SOURCES = ("微信", "手机提交", "链接")
+#: The codes an acquiescent respondent gives (同意, 非常同意).
+_AGREE_CODES = (4, 5)
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
 
 
@@ -261,7 +289,12 @@ class SurveyModel:
     speeder_random_share : float
         Share of a speeder's matrix answers that are random.
     attention_fail_probs : dict
-        Codes a failing respondent gives on the attention check.
+        Answer distribution of a failing respondent on a check whose instruction
+        they missed (they answer the row like a statement); the check's
+        instructed code is left out and the rest renormalised.
+    attention_miss_share : float
+        Probability that a failing respondent misses each check (at least one
+        is missed).
     item_missing_share : float
         Share of clean respondents' scale-item cells left unanswered.
     duration_median_s, duration_sigma : float
@@ -336,7 +369,8 @@ class SurveyModel:
     straightline_value: int = 4
     speeder_duration_fraction: tuple = (0.12, 0.30)
     speeder_random_share: float = 0.5
-    attention_fail_probs: dict = field(default_factory=lambda: {1: 0.05, 2: 0.10, 3: 0.35, 5: 0.50})
+    attention_fail_probs: dict = field(default_factory=lambda: {1: 0.05, 2: 0.10, 3: 0.30, 4: 0.40, 5: 0.15})
+    attention_miss_share: float = 0.5
     item_missing_share: float = 0.01
     duration_median_s: float = 420.0
     duration_sigma: float = 0.35
@@ -450,10 +484,27 @@ def _check_compatible(codebook: Codebook, model: SurveyModel) -> None:
             raise ValueError(f"the model draws demographic {d}, which the codebook lacks")
     if len(codebook.multi_ids) != 1 or len(codebook.open_ids) != 1:
         raise ValueError("the model expects one multi-select and one open question")
-    if len(codebook.attention_checks) != 1 or len(codebook.criteria) != 1:
-        raise ValueError("the model expects one attention check and one criterion item")
-    if set(codebook.attention_checks.values()) & {int(k) for k in model.attention_fail_probs}:
-        raise ValueError("attention_fail_probs must not contain the attention check's expected answer")
+    if len(codebook.criteria) != 1:
+        raise ValueError("the model expects one criterion item")
+    checks = codebook.attention_checks
+    if not checks:
+        raise ValueError("the model expects at least one attention check")
+    # The documented model: no straight-liner and no agree-with-everything respondent passes.
+    if all(e == model.straightline_value for e in checks.values()):
+        raise ValueError(f"every attention check is answered by a straight-liner's code "
+                         f"{model.straightline_value}; give the checks different instructed answers")
+    if all(e in _AGREE_CODES for e in checks.values()):
+        raise ValueError(f"every attention check asks for an agree code {_AGREE_CODES}, which an acquiescent "
+                         "respondent gives anyway; put one instructed answer on the disagree side")
+    matrix_rows = [r for q in codebook.form if q["type"] == "matrix" for r in q.get("rows", [])]
+    if not any(c in matrix_rows for c in checks):
+        raise ValueError("the model expects an attention check among the rows of a matrix question")
+    for check, expected in checks.items():
+        if not any(float(p) > 0 for code, p in model.attention_fail_probs.items() if int(code) != expected):
+            raise ValueError(f"attention_fail_probs gives no weight to an answer other than {check}'s "
+                             f"instructed {expected}")
+    if not 0 < model.attention_miss_share <= 1:
+        raise ValueError("attention_miss_share must lie in (0, 1]")
 
 
 def _round(x: float, nd: int = 6) -> float:
@@ -668,25 +719,29 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     -------
     canonical : pandas.DataFrame
         One row per submission, sorted by ``respondent_id`` (submission order).
-        Columns: ``respondent_id, submitted_at, duration_s, source, ip`` and then
-        ``codebook.variables()``. Demographics and multi-select ticks are int64;
-        scale items, the attention check and the criterion are ``Int64`` with
-        ``<NA>`` for a skipped answer; texts are str or NaN.
+        Columns: the metadata ``META_COLUMNS`` (``respondent_id, submitted_at,
+        duration_s, source, source_detail, ip``) and then ``codebook.variables()``.
+        Demographics and multi-select ticks are int64; scale items, the attention
+        checks and the criterion are ``Int64`` with ``<NA>`` for a skipped answer;
+        texts are str or NaN (``source_detail`` is missing except for the link).
     truth : dict
         JSON-serialisable record of every parameter, the latent correlation
         matrix, outcome weights and true relative importance, item loadings and
         thresholds, each respondent's latent scores and planted defect (keyed by
-        the respondent id as a string, as in the JSON file) and expected counts.
+        the respondent id as a string, as in the JSON file), the exclusion rules
+        each defect type trips (``screens``) and expected counts.
 
     Raises
     ------
     ValueError
         If ``n_valid`` is below 10, or the codebook does not fit the model (other
         driver constructs, not exactly one outcome construct, a missing
-        demographic D1-D6, not one multi-select, open question, attention check
-        and criterion, ``attention_fail_probs`` holding the check's expected
-        answer) or the model's latent correlation matrix is not symmetric
-        positive definite.
+        demographic D1-D6, not one multi-select, open question and criterion, no
+        attention check in a matrix, checks that a straight-liner or an
+        acquiescent respondent would pass (all instructed answers equal to
+        ``straightline_value``, or all of them 4 or 5), ``attention_fail_probs``
+        with no weight outside a check's instructed answer) or the model's latent
+        correlation matrix is not symmetric positive definite.
 
     Notes
     -----
@@ -700,7 +755,9 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     drivers = list(model.driver_order)
     outcome = codebook.constructs("outcome")[0]
     items = codebook.items()
-    ac_id, ac_expected = next(iter(codebook.attention_checks.items()))
+    checks = codebook.attention_checks  # id -> instructed code, in codebook order
+    check_ids = list(checks)
+    check_expected = np.array([float(e) for e in checks.values()])
     crit = codebook.criteria[0]
     multi = codebook.multi_ids[0]
     open_id = codebook.open_ids[0]
@@ -723,7 +780,7 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     g_star = model.criterion_loading * eta[outcome].to_numpy() + \
         math.sqrt(1 - model.criterion_loading ** 2) * rng.standard_normal(n)
     g1 = np.clip(_ordinal(g_star, np.asarray(model.criterion_thresholds)) + g_lo - 1, g_lo, g_hi).astype(float)
-    ac = np.full(n, float(ac_expected))
+    ac = np.tile(check_expected, (n, 1))  # one column per attention check
 
     ticks, tick_prob = _draw_multi(rng, eta, codebook, model, multi)
     other_code = codebook.multi_other_code(multi)
@@ -745,11 +802,14 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     lo, hi = codebook.bounds(items[0])
     item_pos = [items.index(r) if r in items else None for r in matrix_rows]
 
+    agree_lo, agree_hi = _AGREE_CODES
     for i in np.flatnonzero(roles == "acquiescent"):
-        vals = 4 + (rng.random(len(items)) < model.acquiescent_p5)
+        vals = np.where(rng.random(len(items)) < model.acquiescent_p5, agree_hi, agree_lo)
         if np.all(vals == vals[0]):  # a response style, not a straight line
-            vals[int(rng.integers(len(items)))] = 9 - vals[0]
+            vals[int(rng.integers(len(items)))] = agree_lo + agree_hi - vals[0]
         answers.iloc[i] = vals.astype(float)
+        # They agree with the instructed rows as with every other row.
+        ac[i] = np.where(rng.random(len(check_ids)) < model.acquiescent_p5, agree_hi, agree_lo)
     for i in np.flatnonzero(roles == "straightliner"):
         answers.iloc[i] = float(model.straightline_value)
         ac[i] = float(model.straightline_value)
@@ -761,9 +821,15 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
         row = answers.iloc[i].to_numpy()
         answers.iloc[i] = np.where(random_cells, rand_vals, row).astype(float)
     for i in np.flatnonzero(roles == "attention_fail"):
-        ac[i] = float(_draw_codes(rng, model.attention_fail_probs, 1)[0])
-    # Break-off points: after the attention check, with more than half of the scale items left.
-    ac_index = matrix_rows.index(ac_id)
+        missed = rng.random(len(check_ids)) < model.attention_miss_share
+        if not missed.any():
+            missed[int(rng.integers(len(check_ids)))] = True
+        for j in np.flatnonzero(missed):
+            probs = {k: v for k, v in model.attention_fail_probs.items() if int(k) != check_expected[j]}
+            ac[i, j] = float(_draw_codes(rng, probs, 1)[0])
+    # Break-off points: after the first attention check of the form, with more than half of
+    # the scale items left (later checks go unanswered).
+    ac_index = min(matrix_rows.index(c) for c in check_ids if c in matrix_rows)
     breaks = [p for p in range(ac_index + 1, len(matrix_rows) + 1)
               if sum(pos is not None for pos in item_pos[p:]) > len(items) / 2]
     if not breaks:
@@ -774,8 +840,8 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
         for pos, row_id in zip(item_pos[p:], matrix_rows[p:]):
             if pos is not None:
                 answers.iloc[i, pos] = np.nan
-            elif row_id == ac_id:
-                ac[i] = np.nan
+            elif row_id in checks:
+                ac[i, check_ids.index(row_id)] = np.nan
         g1[i] = np.nan
         ticks.iloc[i] = 0
         other_text[i] = np.nan
@@ -801,7 +867,8 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     # ---- assemble, add duplicates, order by submission ------------------------
     frame = pd.DataFrame({"submitted_at": times, "duration_s": duration, "source": source, "ip": ip})
     frame = pd.concat([frame, demo, answers], axis=1)
-    frame[ac_id] = ac
+    for j, check in enumerate(check_ids):
+        frame[check] = ac[:, j]
     frame[crit] = g1
     frame = pd.concat([frame, ticks], axis=1)
     frame[f"{multi}_other_text"] = other_text
@@ -831,16 +898,44 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
     canonical["submitted_at"] = pd.to_datetime(frame["submitted_at"]).astype("datetime64[ns]")
     canonical["duration_s"] = frame["duration_s"].astype("int64")
     canonical["source"] = frame["source"].astype(object)
+    # Wenjuanxing fills 来源详情 for the plain link only (analysis.simulate.wjx_export)
+    canonical["source_detail"] = frame["source"].map(lambda s: "直接访问" if s == "链接" else None).astype(object)
     canonical["ip"] = frame["ip"].astype(object)
     for var in codebook.variables():
         col = frame[var]
         if var in codebook.demographics or var in codebook.multi_columns(multi):
             canonical[var] = col.astype("int64")
-        elif var in items or var in (ac_id, crit):
+        elif var in items or var in checks or var == crit:
             canonical[var] = col.astype(float).astype("Int64")
         else:
             canonical[var] = col.astype(object).where(col.notna(), np.nan)
     assert list(canonical.columns) == META_COLUMNS + codebook.variables()
+
+    # ---- which screens each planted type trips --------------------------------
+    # A check fails when it is unanswered or answered otherwise than instructed (as the
+    # cleaning's attention rule reads it); every respondent of a type fails, or none does.
+    answered = frame[check_ids].to_numpy(float)
+    fails_check = (np.isnan(answered) | (answered != check_expected)).any(axis=1)
+    if fails_check[frame["_role"].to_numpy() == "clean"].any():
+        raise AssertionError("a clean respondent fails an attention check")
+    notes = {
+        "acquiescent": "agrees (4 or 5) with every row, reverse-keyed items and the instructed rows included",
+        "straightliner": f"the same code ({model.straightline_value}) in every matrix row, the instructed rows included",
+        "speeder": "duration below one third of the median",
+        "attention_fail": "an instructed row answered otherwise than instructed ("
+                          + ", ".join(f"{c} != {e}" for c, e in checks.items()) + ")",
+        "duplicate": "same answers and IP as an earlier submission",
+        "incomplete": "more than half of the scale items missing; the checks after the break-off unanswered",
+    }
+    screens: dict[str, dict] = {}
+    for kind in DEFECT_TYPES:
+        rules = {_OWN_SCREEN[kind]} - {None}
+        of_kind = fails_check[frame["_role"].to_numpy() == kind]
+        if of_kind.size and of_kind.all():
+            rules.add("attention")
+        elif of_kind.any():
+            raise AssertionError(f"only some {kind} respondents fail an attention check")
+        screens[kind] = {"rules": [r for r in SCREEN_ORDER if r in rules], "how": notes[kind]}
 
     # ---- the truth -----------------------------------------------------------
     rid = frame["respondent_id"].astype(int).astype(str)
@@ -920,7 +1015,7 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
                          "thresholds": [_round(t) for t in p["thresholds"]]} for item, p in params.items()},
         "criterion": {crit: {"driven_by": outcome, "loading": _round(model.criterion_loading),
                              "thresholds": [_round(t) for t in model.criterion_thresholds]}},
-        "attention_check": {ac_id: {"expected": int(ac_expected)}},
+        "attention_checks": {c: {"expected": int(e)} for c, e in checks.items()},
         "multi_select": {multi: {
             "model": "P(tick k) = 1 / (1 + exp(-(intercept - slope * eta[construct_k])))",
             "intercept": _round(model.option_intercept), "slope": _round(model.option_slope),
@@ -949,10 +1044,7 @@ def simulate_survey(codebook: Codebook, seed: int, n_valid: int = 300,
             "pii_phone": len(model.fake_phones),
             "pii_id_number": len(model.fake_id_numbers),
         },
-        "screens": {"acquiescent": None, "straightliner": "identical answer in every matrix row",
-                    "speeder": "duration below one third of the median", "attention_fail": f"{ac_id} != {ac_expected}",
-                    "duplicate": "same answers and IP as an earlier submission",
-                    "incomplete": "more than half of the scale items missing"},
+        "screens": screens,
     }
     return canonical, truth
 

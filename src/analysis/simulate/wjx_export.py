@@ -10,8 +10,8 @@ export pair (the importer's tests read one where it is available) and
 
 * sheet ``Sheet1``; the first six columns are ``序号, 提交答卷时间, 所用时间,
   来源, 来源详情, 来自IP`` with ``YYYY/MM/DD HH:MM:SS``, ``420秒`` and
-  ``192.0.2.15(山东-济宁)``; 来源详情 is ``直接访问`` for a link and ``N/A``
-  otherwise;
+  ``192.0.2.15(山东-济宁)``; 来源详情 is the canonical ``source_detail``
+  (``直接访问`` for a link) and ``N/A`` where that is missing;
 * questions follow the codebook's ``form``. Single choice and open questions
   are headed ``N、题干`` in both files; a matrix has one column per row, headed
   ``N(行文本)`` in the text file and ``第N题(行文本)`` in the number file; a
@@ -69,7 +69,8 @@ def _meta(canonical: pd.DataFrame) -> dict[str, list]:
         "所用时间": [f"{int(v)}秒" for v in canonical["duration_s"]],
         "来源": list(source),
         # Wenjuanxing fills 来源详情 for visits through the plain link only.
-        "来源详情": ["直接访问" if s == "链接" else "N/A" for s in source],
+        "来源详情": (["N/A" if _missing(d) or str(d).strip() == "" else str(d) for d in canonical["source_detail"]]
+                 if "source_detail" in canonical else ["直接访问" if s == "链接" else "N/A" for s in source]),
         "来自IP": [f"{ip}{IP_LOCATION}" for ip in canonical["ip"]],
     }
 
