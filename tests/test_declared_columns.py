@@ -143,6 +143,12 @@ def test_many_missing_items_give_a_short_message(tmp_path, codebook, good):
     assert f"and {len(codebook.items()) - 10} more" in str(e)
 
 
+def test_a_missing_attention_check_column_is_refused(tmp_path, codebook, good):
+    check = list(codebook.attention_checks)[0]
+    _refused(codebook, _csv(tmp_path, good.drop(columns=[check])), row=1, column=check,
+             fragment="missing attention-check column")
+
+
 def test_invisible_characters_in_a_column_name_are_shown_escaped(tmp_path, codebook, good):
     item = codebook.items()[0]
     e = _refused(codebook, _csv(tmp_path, good.rename(columns={item: item + "\u200b"})), fragment="\\u200b")

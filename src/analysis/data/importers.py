@@ -966,7 +966,7 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
     """Check a canonical table against the codebook and return it with proper dtypes.
 
     Checks: ``respondent_id`` present and unique; no column the codebook does
-    not know; every scale item present (``require_items``); every answer a
+    not know; every scale item and attention check present (``require_items``); every answer a
     whole number inside its variable's scale, and for a demographic one of its
     defined levels; multi-select columns 0/1; no more choices than
     ``max_choices``; ``duration_s`` a number >= 0 and ``submitted_at`` a readable
@@ -1027,6 +1027,12 @@ def validate_canonical(df: pd.DataFrame, codebook: Codebook, file, *, row_of: di
         if missing:
             raise DataImportError(file, f"missing item column{'s' if len(missing) > 1 else ''} {listed(missing)}",
                                   column=missing[0], row=1, expected="a column for every scale item of the codebook")
+        checks = [a for a in codebook.attention_checks if a not in df.columns]
+        if checks:  # the attention rule would silently pass everybody
+            raise DataImportError(file, f"missing attention-check column{'s' if len(checks) > 1 else ''} "
+                                  f"{listed(checks)}", column=checks[0], row=1,
+                                  expected="a column for every attention check the codebook declares (remove a "
+                                  "check from the codebook if the survey did not have it)")
     df = df.copy()
     raw_ids = list(df["respondent_id"])
     if row_of is None:
