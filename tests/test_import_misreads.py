@@ -467,3 +467,24 @@ def test_wjx_rows_are_spreadsheet_rows_not_ranks_by_xuhao(tmp_path, codebook, fr
         import_survey(codebook, pt, pn)
     e = err.value
     assert "6 options chosen in P" in str(e) and e.row == k + 2 and e.file == str(pt), str(e)
+
+
+# --------------------------------------------------------------------------- encodings
+def test_utf8_with_a_damaged_byte_is_refused_not_read_as_gbk(tmp_path, codebook):
+    """One bad byte makes a UTF-8 file invalid; decoding it as GBK instead would garble every Chinese text."""
+    t = pd.read_excel(paths.SURVEY_TEXT, dtype=object)
+    good = tmp_path / "text.csv"
+    t.to_csv(good, index=False, encoding="utf-8")
+    data = bytearray(good.read_bytes())
+    k = data.index("同意".encode(), data.index(b"\n"))  # in a data row
+    data[k + 1] = 0x41  # a continuation byte lost
+    bad = tmp_path / "damaged.csv"
+    bad.write_bytes(bytes(data))
+    row = bytes(data[:k]).count(b"\n") + 1
+    with pytest.raises(DataImportError, match="UTF-8 text with [0-9]+ damaged byte sequence") as err:
+        read_table(bad)
+    assert err.value.row == row
+    # a genuine GBK export still reads, and equals the UTF-8 one
+    gbk = tmp_path / "gbk.csv"
+    t.to_csv(gbk, index=False, encoding="gbk")
+    pd.testing.assert_frame_equal(read_table(gbk), read_table(good))

@@ -104,7 +104,8 @@ def test_makefile_rules_track_the_parameters_input_files():
     text = stages.makefile_rules(decl, {"codebook": "my/cb.yaml", "survey": "my/s.csv", "survey_number": "",
                                         "cases_dir": "my/cases"})
     rule = next(ln for ln in text.splitlines() if ln.startswith("$(OUT_02_cases) &:"))
-    assert "$(wildcard my/cases/cases_*.csv)" in rule and "data/raw/cases_" not in rule
+    assert "$(wildcard my/cases/cases_*.csv my/cases/cases_*.xlsx my/cases/cases_*.xls)" in rule \
+        and "data/raw/cases_" not in rule
     rule01 = next(ln for ln in text.splitlines() if ln.startswith("$(OUT_01_import_clean) &:"))
     assert "my/cb.yaml my/s.csv" in rule01 and "survey_wjx" not in rule01
 

@@ -55,7 +55,7 @@ class Stage:
     name: str
     notebook: str
     params: tuple[str, ...] = ()
-    globs: dict[str, str] = field(default_factory=dict)
+    globs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -121,7 +121,9 @@ def load(path: str | Path = STAGES_FILE) -> dict[str, Stage]:
             raise StageError(f"{where}: unknown input or output kind(s) {sorted(bad_in | bad_out)}; "
                              f"inputs: params, globs, files; outputs: {', '.join(OUTPUT_KINDS)}")
         stage = Stage(name=name, notebook=entry["notebook"], params=tuple(inputs.get("params", ())),
-                      globs=dict(inputs.get("globs", {})), files=tuple(inputs.get("files", ())),
+                      globs={p: (pat,) if isinstance(pat, str) else tuple(pat)
+                             for p, pat in inputs.get("globs", {}).items()},
+                      files=tuple(inputs.get("files", ())),
                       outputs={k: tuple(v) for k, v in outputs.items()})
         if Path(stage.notebook).stem != name:
             raise StageError(f"{where}: the stage must be named after its notebook ({Path(stage.notebook).stem})")
@@ -170,8 +172,8 @@ def input_files(stage: Stage, params: dict) -> list[str]:
         (sorted), then the stage's fixed ``files``.
     """
     files = [str(params[p]) for p in stage.params if params.get(p)]
-    for p, pattern in stage.globs.items():
-        files += sorted(glob.glob(os.path.join(str(params.get(p, "")), pattern)))
+    for p, patterns in stage.globs.items():
+        files += sorted({f for pat in patterns for f in glob.glob(os.path.join(str(params.get(p, "")), pat))})
     return files + list(stage.files)
 
 
@@ -200,7 +202,8 @@ def makefile_rules(stages: dict[str, Stage], params: dict) -> str:
         var = f"OUT_{s.name}"
         prereqs = [s.notebook]
         prereqs += [str(params[p]) for p in s.params if params.get(p)]
-        prereqs += [f"$(wildcard {params.get(p, '.')}/{pat})" for p, pat in s.globs.items()]
+        prereqs += [f"$(wildcard {' '.join(f'{params.get(p, chr(46))}/{pat}' for pat in pats)})"
+                    for p, pats in s.globs.items()]
         prereqs += list(s.files)
         prereqs += [declaration_stamp(s.name), stage_params_file(s.name)]
         lines += [f"{var} := {' '.join(s.output_files())}",

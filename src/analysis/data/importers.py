@@ -218,6 +218,32 @@ def _read_xls(path: Path) -> pd.DataFrame:
         book.release_resources()
 
 
+#: Multi-byte UTF-8 sequences (3-byte: CJK) and malformed ones, to tell damaged UTF-8 from GBK.
+_UTF8_CJK = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _refuse_damaged_utf8(raw: bytes, path: Path) -> None:
+    """Refuse UTF-8 text with a few damaged bytes, which would otherwise decode as GBK into garbage.
+
+    GBK is tried when a file is not valid UTF-8. A real GBK file of Chinese text
+    holds hardly any byte triples that look like UTF-8 CJK characters, while a
+    UTF-8 file with one flipped or lost byte holds hundreds of valid ones and
+    one bad spot: that file is refused with the line of the first bad byte.
+    """
+    try:
+        raw.decode("utf-8")
+        return
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    valid = len(_UTF8_CJK.findall(raw))
+    bad = raw.decode("utf-8", errors="replace").count("\ufffd")
+    if valid >= 10 and bad * 20 <= valid:
+        line = raw[:bad_at].count(b"\n") + 1
+        raise DataImportError(path, f"the file is UTF-8 text with {bad} damaged byte sequence"
+                              f"{'s' if bad > 1 else ''} (the first in this row)", row=line,
+                              expected="a complete UTF-8 (or GBK) file; export it again")
+
+
 def _csv_records(text: str, path: Path) -> pd.DataFrame:
     """Parse CSV text strictly: every row has the header's number of fields; no junk rows.
 
@@ -331,6 +357,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if suffix == ".csv":
             raw = path.read_bytes()
+            _refuse_damaged_utf8(raw, path)
             for enc in CSV_ENCODINGS:
                 try:
                     text = raw.decode(enc)
