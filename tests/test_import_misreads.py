@@ -429,8 +429,10 @@ def test_a_crash_of_the_spss_reader_becomes_an_error(tmp_path, codebook, monkeyp
     from analysis.data import importers
 
     assert "fork" in mp.get_all_start_methods()  # Debian/Ubuntu: the injected crash runs in a forked child
+    import pyreadstat
+
     path = tmp_path / "flipped.sav"
-    path.write_bytes(b"$FL2" + bytes(200))
+    pyreadstat.write_sav(pd.DataFrame({"respondent_id": [1.0, 2.0]}), str(path))  # a sound header
     monkeypatch.setattr(importers, "_sav_child_read", _segfault)
     e = _refused(codebook, path, fragment="the SPSS reader crashed on this file (signal 11)")
     assert "corrupt" in str(e)
@@ -488,3 +490,20 @@ def test_utf8_with_a_damaged_byte_is_refused_not_read_as_gbk(tmp_path, codebook)
     gbk = tmp_path / "gbk.csv"
     t.to_csv(gbk, index=False, encoding="gbk")
     pd.testing.assert_frame_equal(read_table(gbk), read_table(good))
+
+
+@pytest.mark.parametrize("where, value, fragment", [
+    (80, 1_000_000_000, "announces 1000000000 cases"),   # the case count of the header
+    (64, 7, "unknown layout code"),
+])
+def test_a_damaged_spss_header_is_refused_before_the_reader_allocates(tmp_path, codebook, where, value, fragment):
+    import struct
+
+    import pyreadstat
+
+    path = tmp_path / "survey.sav"
+    pyreadstat.write_sav(pd.DataFrame({"respondent_id": [1.0, 2.0], "PA1": [3.0, 4.0]}), str(path))
+    data = bytearray(path.read_bytes())
+    data[where:where + 4] = struct.pack("<i", value)
+    path.write_bytes(bytes(data))
+    _refused(codebook, path, fragment=fragment)

@@ -591,9 +591,12 @@ class _CodebookLoader(yaml.SafeLoader):
                     raise yaml.constructor.ConstructorError(
                         None, None, "a mapping key must be a plain value, not a list or mapping",
                         key_node.start_mark) from None
+                # keys are compared as the text JSON keeps (1 and "1" both become "1"), so neither hides the other
+                key = str(key).lower() if isinstance(key, bool) else str(key)
                 if key in first:
                     was = first[key]
-                    same = "" if was.value == key_node.value else f" ({was.value!r} and {key_node.value!r} are the same number)"
+                    same = "" if was.value == key_node.value and was.tag == key_node.tag else \
+                        f" ({was.value!r} and {key_node.value!r} become the same key {key!r})"
                     raise yaml.constructor.ConstructorError(
                         None, None, f"key {key_node.value!r} is given twice in one mapping, first at line "
                                     f"{was.start_mark.line + 1}{same}; YAML would silently keep only the last",

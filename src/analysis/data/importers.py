@@ -267,6 +267,9 @@ def _csv_records(text: str, path: Path) -> pd.DataFrame:
     if not records or not any(f.strip() for f in records[0]):
         raise DataImportError(path, "the file has no header row", row=1, expected="column names in row 1")
     header = records[0]
+    if len(records) == 1 and not text.endswith(("\n", "\r")):
+        raise DataImportError(path, "the file ends inside its header row: it seems truncated", row=1,
+                              expected="a complete CSV file, the header and the rows each ending with a line break")
     if header[0].lstrip().startswith("#"):
         raise DataImportError(path, f"the file starts with a comment line {_short(header[0][:40])}", row=1,
                               column=header[0][:40], expected="the column names in row 1 (delete comment lines)")
@@ -656,34 +659,58 @@ def _split_multi(value) -> tuple[list[str], str | None]:
     return chosen, fill
 
 
-def _cross_check_codes(texts, codes, file, excel_rows, column: str) -> dict[int, str]:
-    """Check a text column against its position-code twin, row by row; return code → option text.
+def _cross_check_codes(texts, codes, file, excel_rows, column: str, text_file=None, text_rows=None,
+                       text_column: str | None = None) -> dict[int, str]:
+    """Check a text column against its position-code twin; return code → option text.
 
     An answer must be missing in both files or in neither, each code must stand for
     one option text in every row and each option text for one code (both ways: a
     changed answer whose new code occurs only once is caught by the second rule).
+    Where a code and a text disagree, the cell blamed is the rarer pairing's first
+    row: in the text file when its text is no option seen elsewhere (a changed or
+    damaged text), else in the number file (a changed code).
     """
-    code_to_text: dict[int, str] = {}
-    text_to_code: dict[str, tuple[int, int]] = {}
+    pairs: dict[tuple[int, str], list[int]] = {}
     for k in range(len(texts)):
         row = int(excel_rows[k])
         code = _as_int(codes[k], file, row, column)
         if code in WJX_MISSING_CODES:
             code = None
         if (code is None) != _is_missing(texts[k]):
-            raise DataImportError(file, f"answer is missing in one file only (text {_short(texts[k])}, code {_short(codes[k])})",
-                                  row=row, column=column)
-        if code is None:
-            continue
-        text = str(texts[k]).strip()
-        if code_to_text.setdefault(code, text) != text:
-            raise DataImportError(file, f"code {code} stands for {_short(code_to_text[code])} in other rows but for "
-                                  f"{_short(text)} here", row=row, column=column, expected="one option text per code")
-        first_code, first_row = text_to_code.setdefault(text, (code, row))
-        if first_code != code:
-            raise DataImportError(file, f"option {_short(text)} has code {first_code} in row {first_row} but code "
-                                  f"{code} here", row=row, column=column, expected="one code per option text")
-    return code_to_text
+            raise DataImportError(file, f"answer is missing in one file only (text {_short(texts[k])}, code "
+                                  f"{_short(codes[k])})", row=row, column=column)
+        if code is not None:
+            pairs.setdefault((code, str(texts[k]).strip()), []).append(k)
+    by_code: dict[int, list] = {}
+    by_text: dict[str, list] = {}
+    for (code, text), ks in pairs.items():
+        by_code.setdefault(code, []).append((len(ks), -ks[0], text, ks))
+        by_text.setdefault(text, []).append((len(ks), -ks[0], code, ks))
+    for code, seen in sorted(by_code.items()):
+        if len(seen) > 1:
+            seen.sort(reverse=True)  # the commonest pairing first, then the earliest
+            _, _, usual, _ = seen[0]
+            _, _, odd, ks = seen[-1]
+            _blame(file, excel_rows, column, text_file, text_rows, text_column, ks[0], by_text, odd,
+                   f"code {code} stands for {_short(usual)} in other rows but for {_short(odd)} here",
+                   "one option text per code")
+    for text, seen in sorted(by_text.items()):
+        if len(seen) > 1:
+            seen.sort(reverse=True)
+            _, _, usual, ks_usual = seen[0]
+            _, _, odd, ks = seen[-1]
+            raise DataImportError(file, f"option {_short(text)} has code {usual} in row {int(excel_rows[ks_usual[0]])} "
+                                  f"but code {odd} here", row=int(excel_rows[ks[0]]), column=column,
+                                  expected="one code per option text")
+    return {code: seen[0][2] for code, seen in by_code.items()}
+
+
+def _blame(file, excel_rows, column, text_file, text_rows, text_column, k, by_text, odd_text, problem, expected):
+    """Raise at the number file's cell, or at the text file's when the odd text is no option used elsewhere."""
+    if text_file is not None and len(by_text.get(odd_text, ())) == 1:
+        raise DataImportError(text_file, problem.replace(" here", " in this row"), row=int(text_rows[k]),
+                              column=text_column, expected=expected)
+    raise DataImportError(file, problem, row=int(excel_rows[k]), column=column, expected=expected)
 
 
 def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
@@ -715,15 +742,20 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
     """
     path_text, path_number = Path(path_text), Path(path_number)
     t, n = read_table(path_text), read_table(path_number)
+    t.columns, n.columns = _trimmed_names(t.columns, path_text), _trimmed_names(n.columns, path_number)
     qt, _ = _parse_headers(t, path_text)
     qn, _ = _parse_headers(n, path_number)
     meta_t, meta_n = _parse_meta(t, path_text), _parse_meta(n, path_number)
     ids_t, ids_n = set(meta_t["respondent_id"]), set(meta_n["respondent_id"])
     if ids_t != ids_n:
-        only_t, only_n = sorted(ids_t - ids_n)[:5], sorted(ids_n - ids_t)[:5]
-        raise DataImportError(path_number, f"the two files hold different respondents: only in the text file "
-                              f"{only_t}, only in the number file {only_n}", column="序号",
-                              expected="the same 序号 in both downloads")
+        only_t, only_n = sorted(ids_t - ids_n), sorted(ids_n - ids_t)
+        # the first row (of the number file, else of the text file) whose 序号 the other file lacks
+        first_n = next((k for k, v in enumerate(meta_n["respondent_id"]) if v not in ids_t), None)
+        first_t = next((k for k, v in enumerate(meta_t["respondent_id"]) if v not in ids_n), None)
+        file, row = (path_number, first_n + 2) if first_n is not None else (path_text, first_t + 2)
+        raise DataImportError(file, f"the two files hold different respondents: only in the text file "
+                              f"{listed(only_t, 5)}, only in the number file {listed(only_n, 5)}", row=row,
+                              column="序号", expected="the same 序号 in both downloads")
     if set(qt) != set(qn):
         raise DataImportError(path_number, f"the two files hold different questions: text {sorted(qt)}, "
                               f"number {sorted(qn)}", expected="two downloads of the same form")
@@ -774,7 +806,8 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
                         vt[k], fills[k] = m.group(1).strip(), m.group(2).strip() or None
                 if any(f is not None for f in fills):
                     other_text[number] = pd.Series(fills, index=t.index, dtype=object)
-                code_to_text = _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn))
+                code_to_text = _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn), path_text,
+                                                  excel_row_t.to_numpy(), str(ct))
                 q.subs = [code_to_text[c] for c in sorted(code_to_text)]
                 answers[number] = pd.Series([None if _is_missing(v) else str(v).strip() for v in vt], index=t.index,
                                             dtype=object)
@@ -825,7 +858,8 @@ def read_wjx_pair(path_text: str | Path, path_number: str | Path) -> WjxSurvey:
             for key, (lab, ct) in subs_t.items():
                 cn = subs_n[key][1]
                 vt, vn = t[ct].to_numpy(), n_col(cn)
-                _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn))
+                _cross_check_codes(vt, vn, path_number, excel_row_n, str(cn), path_text, excel_row_t.to_numpy(),
+                                   str(ct))
                 answers[(number, lab)] = pd.Series([None if _is_missing(v) else str(v).strip() for v in vt],
                                                    index=t.index, dtype=object)
             questions[number] = q
@@ -1154,8 +1188,22 @@ def import_canonical_csv(path, codebook: Codebook) -> pd.DataFrame:
         If the file cannot be read or fails validation.
     """
     df = read_table(path)
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _trimmed_names(df.columns, path)
     return validate_canonical(df, codebook, path)
+
+
+def _trimmed_names(columns, path) -> list[str]:
+    """Column names with surrounding spaces removed; two names that become equal are refused."""
+    names = [str(c).strip() for c in columns]
+    first: dict[str, int] = {}
+    for k, (name, raw) in enumerate(zip(names, columns)):
+        if name in first:
+            j = first[name]
+            raise DataImportError(path, f"columns {j + 1} ({_short(columns[j])}) and {k + 1} ({_short(raw)}) have the "
+                                  "same name once surrounding spaces are removed", row=1, column=name,
+                                  expected="each column name once")
+        first[name] = k
+    return names
 
 
 #: Seconds the SPSS reader may take before it is stopped (a corrupt file can make a C parser loop).
@@ -1180,6 +1228,37 @@ def _sav_child(path: str, conn) -> None:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _check_sav_shape(path: Path) -> None:
+    """Refuse a .sav whose header announces more values than a survey holds, before pyreadstat allocates them.
+
+    The SPSS system-file header (the "$FL2"/"$FL3" record, 176 bytes) holds the
+    layout code (2 or 3, which also gives the byte order), the number of 8-byte
+    values per case and the number of cases (-1 = unknown). pyreadstat allocates
+    cases x values at once, so a damaged count of a billion would take gigabytes.
+    """
+    import struct
+
+    with open(path, "rb") as fh:
+        head = fh.read(84)
+    if head[:4] not in (b"$FL2", b"$FL3"):
+        raise DataImportError(path, "cannot read the SPSS file: it does not start with an SPSS header ($FL2)",
+                              expected="a .sav file saved by SPSS, PSPP or R haven")
+    if len(head) < 84:
+        raise DataImportError(path, "cannot read the SPSS file: it ends inside its header (truncated)",
+                              expected="a complete .sav file")
+    for order in ("<", ">"):
+        layout, case_size, _, _, n_cases = struct.unpack(order + "iiiii", head[64:84])
+        if layout in (2, 3):
+            break
+    else:
+        raise DataImportError(path, "cannot read the SPSS file: its header is damaged (unknown layout code)",
+                              expected="a complete .sav file")
+    if n_cases > 0 and case_size > 0 and n_cases * case_size > MAX_SHEET_CELLS:
+        raise DataImportError(path, f"the SPSS header announces {n_cases} cases of {case_size} values, more than a "
+                              "survey export holds; the file is probably damaged",
+                              expected=f"at most {MAX_SHEET_CELLS} values")
 
 
 def _read_sav_isolated(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -1246,7 +1325,10 @@ def import_sav(path, codebook: Codebook, id_column: str | None = None) -> pd.Dat
     """
     path = Path(path)
     _check_file(path, ".sav")
+    _check_sav_shape(path)
     df, value_labels = _read_sav_isolated(path)
+    df.columns = _trimmed_names(df.columns, path)
+    value_labels = {str(k).strip(): v for k, v in (value_labels or {}).items()}
     names = {c.lower(): c for c in codebook.variables() + META_COLUMNS + codebook.pass_through}
     rename = {}
     candidates = [id_column] if id_column else ["respondent_id", "id", "序号"]
