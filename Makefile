@@ -46,7 +46,7 @@ COMMON := $(ENV_STAMP) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = @$(PY) -m analysis.build.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
-.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench check-raw print-outputs FORCE
+.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench fuzz check-raw print-outputs FORCE
 
 help: ## Show this help
 	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
@@ -98,7 +98,7 @@ $(BROWSER_STAMP): Makefile
 # while make reads this file (not as a recipe), so that `make -n` shows the truth
 # and an unknown parameter stops make before anything runs.
 ifneq ($(wildcard $(ENV_STAMP)),)
-ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench fuzz,$(or $(MAKECMDGOALS),help)),)
 PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.core.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
 ifneq ($(PARAMS_ERROR),)
 $(error $(PARAMS_ERROR))
@@ -139,7 +139,7 @@ check-raw: ## Verify data/raw against its SHA256SUMS
 STAGES_MK := $(BUILD)/stages.mk
 NOTEBOOK_OUTPUTS :=
 STAGE_NAMES :=
-ifneq ($(filter-out results help clean clean-all check-raw bench simulate env tex browser,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out results help clean clean-all check-raw bench fuzz simulate env tex browser,$(or $(MAKECMDGOALS),help)),)
 -include $(STAGES_MK)
 endif
 
@@ -180,6 +180,10 @@ test: $(ENV_STAMP) $(TEX_STAMP) $(BROWSER_STAMP) ## Run the test suite (includes
 
 test-fast: $(ENV_STAMP) ## Unit tests only (no end-to-end build)
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+FUZZ_CASES ?= 10000
+fuzz: $(ENV_STAMP) ## Fuzz the importers, the case tables and the codebook loader: FUZZ_CASES mutated inputs (default 10000); summary and reproducers in build/fuzz
+	$(PY) tools/fuzz.py --cases $(FUZZ_CASES) --out build/fuzz
 
 bench: $(ENV_STAMP) ## Measure time and peak memory of each pipeline step (writes build/bench.json)
 	$(PY) tools/bench.py
