@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=10, print_blob=True, database=None,
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=15, print_blob=True, database=None,
                           phases=(Phase.explicit, Phase.reuse, Phase.generate), suppress_health_check=_SLOW_OK)
 settings.register_profile("fuzz", deadline=None, max_examples=int(os.environ.get("FUZZ_MAX_EXAMPLES", "2000")),
                           print_blob=True, suppress_health_check=_SLOW_OK,

@@ -24,7 +24,7 @@ from analysis.core import paths
 
 #: Make variables that steer make itself, not the analysis; never parameters.
 MAKE_ONLY = {"OUT", "PYTHON", "PYTHON_BOOT", "UV_VERSION", "V", "VERBOSE", "J", "SHELL", "MAKEFLAGS",
-             "JOBS", "FORMAT", "TESTS", "PYTEST_ARGS", "CLEAN_ALL"}
+             "JOBS", "FORMAT", "TESTS", "PYTEST_ARGS", "CLEAN_ALL", "FUZZ_CASES"}
 
 
 class ParameterError(ValueError):

@@ -220,6 +220,8 @@ def _read_xls(path: Path) -> pd.DataFrame:
 
 #: Multi-byte UTF-8 sequences (3-byte: CJK) and malformed ones, to tell damaged UTF-8 from GBK.
 _UTF8_CJK = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+#: Valid UTF-8 CJK characters needed before a file that fails to decode counts as damaged UTF-8 rather than GBK.
+_UTF8_MIN_VALID = 10
 
 
 def _refuse_damaged_utf8(raw: bytes, path: Path) -> None:
@@ -237,7 +239,7 @@ def _refuse_damaged_utf8(raw: bytes, path: Path) -> None:
         bad_at = exc.start
     valid = len(_UTF8_CJK.findall(raw))
     bad = raw.decode("utf-8", errors="replace").count("\ufffd")
-    if valid >= 10 and bad * 20 <= valid:
+    if valid >= _UTF8_MIN_VALID and bad * 20 <= valid:
         line = raw[:bad_at].count(b"\n") + 1
         raise DataImportError(path, f"the file is UTF-8 text with {bad} damaged byte sequence"
                               f"{'s' if bad > 1 else ''} (the first in this row)", row=line,
@@ -684,16 +686,17 @@ def _cross_check_codes(texts, codes, file, excel_rows, column: str, text_file=No
     by_code: dict[int, list] = {}
     by_text: dict[str, list] = {}
     for (code, text), ks in pairs.items():
-        by_code.setdefault(code, []).append((len(ks), -ks[0], text, ks))
-        by_text.setdefault(text, []).append((len(ks), -ks[0], code, ks))
+        by_code.setdefault(code, []).append((len(ks), ks[0], text, ks))
+        by_text.setdefault(text, []).append((len(ks), ks[0], code, ks))
     for code, seen in sorted(by_code.items()):
         if len(seen) > 1:
-            seen.sort(reverse=True)  # the commonest pairing first, then the earliest
-            _, _, usual, _ = seen[0]
+            # the commonest pairing first; the rarest, and of equally rare ones the earliest, is blamed
+            seen.sort(reverse=True)
+            _, _, usual, ks_usual = seen[0]
             _, _, odd, ks = seen[-1]
             _blame(file, excel_rows, column, text_file, text_rows, text_column, ks[0], by_text, odd,
-                   f"code {code} stands for {_short(usual)} in other rows but for {_short(odd)} here",
-                   "one option text per code")
+                   f"code {code} stands for {_short(usual)} in other rows (e.g. row {int(excel_rows[ks_usual[0]])} "
+                   f"of the number file) but for {_short(odd)} here", "one option text per code")
     for text, seen in sorted(by_text.items()):
         if len(seen) > 1:
             seen.sort(reverse=True)
