@@ -20,8 +20,13 @@ constants they name), independently of how they are written:
 * ``accept="never"``: the input breaks a documented rule (a junk code, a file cut short, the two Wenjuanxing
   files disagreeing): it must be refused, and the refusal must point at ``Expect.where``.
 
-Every accepted table must also lie inside the codebook (:func:`validity_problems`). :func:`check_case` runs one
-case under a time limit and returns an :class:`Outcome` (accepted / rejected / failure with a kind).
+Every accepted table must also lie inside the codebook (:func:`validity_problems`); an accepted codebook must
+read as its text says (:func:`reference_load`, written from load_codebook's docstring), answer every accessor
+and import the unmutated data. :func:`check_case` runs one case under a time limit (SIGALRM, 20 s) and an
+address-space cap (current size + 4 GiB, inherited by the pyreadstat child: a damaged header that announces a
+billion rows fails fast instead of exhausting the machine, and counts as a failure of kind "memory"), and
+returns an :class:`Outcome` (accepted / rejected / failure with a kind). ``FINDINGS`` rebuilds the minimal
+input of every bug the fuzz runs found, as a regression test.
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ import tempfile
 import threading
 import time
 import traceback
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -535,7 +539,8 @@ def canonical_kind(codebook, col: str) -> str:
         return "duration"
     if col in cbmod.META_COLUMNS:
         return "meta"
-    single = set(codebook.items()) | set(codebook.criteria) | set(codebook.attention_checks) | set(codebook.demographics)
+    single = set(codebook.items()) | set(codebook.criteria) | set(codebook.attention_checks) \
+        | set(codebook.demographics)
     if col in single:
         return "single"
     if col in getattr(codebook, "numeric_demographics", []):
@@ -647,7 +652,8 @@ def validity_problems(table: pd.DataFrame, codebook) -> list[str]:
     if "respondent_id" not in table.columns:
         return ["no respondent_id column"]
     if not table.columns.is_unique:
-        problems.append(f"column names not unique: {sorted({c for c in table.columns if list(table.columns).count(c) > 1})}")
+        twice = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
+        problems.append(f"column names not unique: {twice}")
         table = table.loc[:, ~table.columns.duplicated()]
     ids = table["respondent_id"]
     if ids.isna().any() or not ids.is_unique:
@@ -843,7 +849,8 @@ def usability_problems(cb) -> list[str]:
                   (f"multi_other_code({m!r})", lambda v=m: cb.multi_other_code(v)),
                   (f"multi_options({m!r}, 'en')", lambda v=m: cb.multi_options(v, "en"))]
     for c in cb.constructs():
-        calls += [(f"label({c!r})", lambda v=c: cb.label(v)), (f"cause_category({c!r})", lambda v=c: cb.cause_category(v)),
+        calls += [(f"label({c!r})", lambda v=c: cb.label(v)),
+                  (f"cause_category({c!r})", lambda v=c: cb.cause_category(v)),
                   (f"construct_of items of {c!r}", lambda v=c: [cb.construct_of(i) for i in cb.items(v)])]
     for name, call in calls:
         try:
@@ -1114,9 +1121,10 @@ CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 PRINTABLE = st.characters(whitelist_categories=("L", "N", "P", "S"), blacklist_characters="\ufffe\uffff")
 #: Spellings that look like a number or like nothing; lenient parsers (int(), float(), pandas) take some of them.
 TRICKY = ["３", "٣", "0_3", "1_0", "3e0", "+3", "3.5", "3.", ".5", "-0", "03", "3.00", " 3 ", "\t3", "3\t", "3\u200b",
-          "\u200b", "\u00a03", "\u30003", "3\u3000", "三", "0x3", "1,5", "inf", "-inf", "nan", "NaN", "NA", "N/A", "#N/A",
-          "NULL", "None", "n/a", "null", "", " ", "\t", "\u3000", "\u00a0", "(跳过)", "（空）", "(空)", "-2", "-3", "0", "1", "2",
-          "4", "5", "6", "7", "9", "10", "-1", "1" * 25, str(2 ** 63), str(2 ** 63 - 1), str(2 ** 64 + 7), str(10 ** 30),
+          "\u200b", "\u00a03", "\u30003", "3\u3000", "三", "0x3", "1,5", "inf", "-inf", "nan", "NaN", "NA", "N/A",
+          "#N/A", "NULL", "None", "n/a", "null", "", " ", "\t", "\u3000", "\u00a0", "(跳过)", "（空）", "(空)",
+          "-2", "-3", "0", "1", "2", "4", "5", "6", "7", "9", "10", "-1", "1" * 25, str(2 ** 63), str(2 ** 63 - 1),
+          str(2 ** 64 + 7), str(10 ** 30),
           "-" + str(2 ** 63 + 1), "True", "FALSE", "#1", "\"3\"", "3\n", "a\nb", "\r\n", "1秒", "180秒", "180.5 秒", "-5秒",
           "2026/09/07 08:36:47", "2026-09-07 08:36:47", "2026/9/7 8:36:47", " 2026/09/07 08:36:47", "┋", "〖〗",
           "其他【请注明】〖x〗", "\ufeff3", "3\r", "١٢", "²", "Ⅲ", "𝟑", "0" * 3000 + "3"]
@@ -2016,7 +2024,8 @@ def sav_cases(families: tuple = ("bytes", "labels", "data")):
 
 # =========================================================================== codebook
 #: Values a YAML line may be given: every YAML 1.1 type, and the spellings PyYAML reads unexpectedly.
-YAML_LITERALS = ["10", "010", "0x1F", "0o17", "0b101", "1_000", "1:30", "+5", "-3", "1.5", "5.0", "1_0.0", "1:30.0", "1e3",
+YAML_LITERALS = ["10", "010", "0x1F", "0o17", "0b101", "1_000", "1:30", "+5", "-3", "1.5", "5.0", "1_0.0", "1:30.0",
+                 "1e3",
                  "1.0e+3", ".inf", "-.inf", ".nan", "yes", "no", "on", "off", "true", "false", "True", "null", "~", "",
                  "2024-05-01", "2024-05-01 10:00:00", "2024-05-01T10:00:00Z", "[]", "{}", "[a, b]", "{a: b}",
                  "'quoted'", '"PA1"', "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [{a: 1}]", "!!pairs [{a: 1}]",

@@ -8,8 +8,8 @@ no other exception, no hang (20 s per call), no change to the input files.
 
 The number of examples comes from the hypothesis profile in conftest.py: ``ci`` (default, deterministic,
 bounded) or ``fuzz`` (``--hypothesis-profile=fuzz``; ``make fuzz`` runs tools/fuzz.py, which drives the same
-strategies and keeps going past the first failure). Tests marked "currently fails: finding N" fail because of
-a bug in the importers reported in issue 10 (the number is the finding's); they are not xfailed on purpose.
+strategies and keeps going past the first failure). A comment "findings N" names the bugs of the issue-10 fuzz
+report a test caught (the number is the finding's); a test that fails is a bug in the importers, never xfailed.
 """
 
 from __future__ import annotations
@@ -115,19 +115,21 @@ def test_the_harness_catches_planted_bugs(monkeypatch, scratch, planted):
 
 
 # --------------------------------------------------------------------------- inputs that broke a property once
-# currently fails: findings 1-8 (one parameter per finding, named after it; fuzz_inputs.FINDINGS builds the input)
+# findings 1-8: one parameter per finding, named after it (fuzz_inputs.FINDINGS builds its input). All eight failed
+# against importers.py/codebook.py before the fixes made during the issue-10 run; they guard against regressions.
 @pytest.mark.parametrize("finding", sorted(fz.FINDINGS))
 def test_inputs_of_fuzz_findings(scratch, finding):
     holds(fz.FINDINGS[finding](fz.get_env()), scratch)
 
 
 # --------------------------------------------------------------------------- the shipped Wenjuanxing pair
-# currently fails: finding 3 (a changed answer is reported at another row, its own not named)
+# findings 5 (a changed answer blamed on another row), 6 (序号 changed in one file: no row); fixed since
 @given(case=fz.shipped_pair_cases(("cell",)))
 def test_shipped_pair_one_changed_cell(scratch, case):
     holds(case, scratch)
 
 
+# finding 4 (two headers equal once trimmed: the last one silently used); fixed since
 @given(case=fz.shipped_pair_cases(("header",)))
 def test_shipped_pair_one_changed_header(scratch, case):
     holds(case, scratch)
@@ -144,6 +146,7 @@ def test_shipped_pair_in_another_format_encoding_or_order_reads_the_same(scratch
 
 
 # --------------------------------------------------------------------------- the real Wenjuanxing pair (../shared)
+# findings 5, 6 (as for the shipped pair); fixed since
 @given(case=fz.real_pair_cases(("cell", "header", "structure", "format")))
 def test_real_pair_mutations(wjx_fixture_dir, scratch, case):
     holds(case, scratch)
@@ -160,6 +163,7 @@ def test_canonical_csv_one_changed_cell(scratch, case):
     holds(case, scratch)
 
 
+# finding 3 (two headers equal once trimmed: a crash, a table with SUG twice, or a valid cell blamed); fixed since
 @given(case=fz.canonical_cases(("header",)))
 def test_canonical_csv_one_changed_header(scratch, case):
     holds(case, scratch)
@@ -170,12 +174,14 @@ def test_canonical_csv_rows_columns_junk_lines_and_trailing_delimiters(scratch, 
     holds(case, scratch)
 
 
+# finding 7 (a file cut inside its header accepted as an empty survey); fixed since
 @given(case=fz.canonical_cases(("bytes",)))
 def test_canonical_csv_cut_damaged_or_reencoded(scratch, case):
     holds(case, scratch)
 
 
 # --------------------------------------------------------------------------- an SPSS file
+# findings 2 (AttributeError on a variable name read as None), 8 (a damaged case count: gigabytes); fixed since
 @given(case=fz.sav_cases(("bytes",)))
 def test_sav_damaged_byte_by_byte(scratch, case):
     holds(case, scratch)
@@ -187,11 +193,13 @@ def test_sav_value_labels_values_and_variable_names_changed(scratch, case):
 
 
 # --------------------------------------------------------------------------- the codebook
+# finding 1 (keys 1 and "1" in one mapping: one silently dropped); fixed since
 @given(case=fz.codebook_cases(("text",)))
 def test_codebook_text_edited(scratch, case):
     holds(case, scratch)
 
 
+# finding 1 (as above, from a renamed key); fixed since
 @given(case=fz.codebook_cases(("dict",)))
 def test_codebook_mapping_edited_and_dumped(scratch, case):
     holds(case, scratch)

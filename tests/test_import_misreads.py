@@ -507,3 +507,15 @@ def test_a_damaged_spss_header_is_refused_before_the_reader_allocates(tmp_path, 
     data[where:where + 4] = struct.pack("<i", value)
     path.write_bytes(bytes(data))
     _refused(codebook, path, fragment=fragment)
+
+
+def test_a_spreadsheet_keeps_the_texts_a_csv_keeps(tmp_path, codebook, good):
+    """An open answer 'None' or 'null' is text in an .xlsx as in a CSV (pandas would read it as missing)."""
+    open_id = codebook.open_ids[0]
+    df = good.copy()
+    df[open_id] = df[open_id].astype(object)
+    df.loc[0, open_id], df.loc[1, open_id] = "None", "n/a"
+    path = tmp_path / "survey.xlsx"
+    df.to_excel(path, index=False)
+    got = import_survey(codebook, path).set_index("respondent_id")[open_id]
+    assert got.loc[df.loc[0, "respondent_id"]] == "None" and got.loc[df.loc[1, "respondent_id"]] == "n/a"

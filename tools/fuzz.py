@@ -20,7 +20,8 @@ shrinking it, so one bug would hide every other -- (2) count accepted and reject
 (3) save every failing input. Each chunk of cases runs in a forked worker process: the base inputs are built
 once in this process and inherited, a worker's death (a native crash) or silence (a hang the per-call SIGALRM
 limit could not interrupt, inside C code) becomes a failure with the case it was running, and the rest of the
-chunk reruns in a new worker. The case tables belong to another test file whose tests assert (they stop at the
+chunk reruns in a new worker. Every importer call runs under a 4 GiB address-space cap (fuzz_inputs.memory_cap),
+so a runaway allocation is reported (kind "memory") instead of pushing a shared machine into the OOM killer. The case tables belong to another test file whose tests assert (they stop at the
 first failure), so that target is run with pytest: ``--hypothesis-profile=fuzz`` with ``FUZZ_MAX_EXAMPLES``
 set to its share, ``--hypothesis-show-statistics`` for the number of examples, a JUnit XML for the failures
 (each failing test with hypothesis' falsifying example and ``@reproduce_failure`` blob is a reproducer).
@@ -235,7 +236,6 @@ def _run_case_tables(n_cases: int, seed: int, out: Path, tally: Tally, failures:
             where.mkdir(parents=True, exist_ok=True)
             text = (bad.get("message") or "") + "\n\n" + (bad.text or "")
             (where / "failure.txt").write_text(text, encoding="utf-8")
-            kind = "exception" if "DataImportError" not in text.split("\n")[0] else "assertion"
             failures.append({"target": "cases", "kind": "property", "op": name, "signature": f"cases:{name}",
                              "detail": (bad.get("message") or "")[:400], "reproducer": str(where),
                              "location": ""})
@@ -264,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     failures_root.mkdir()
     raw_before = _raw_hashes()
     wall = time.perf_counter()
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(out / "hypothesis")  # not .hypothesis/ in the working tree
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(str(out / "hypothesis"))
 
     import fuzz_inputs as fz
 
@@ -409,7 +413,8 @@ def _summary(args, out: Path, tallies: dict, failures: list, notes: list, harnes
         print(f"\n{len(classes)} distinct failure classes:")
         for sig, items in sorted(classes.items(), key=lambda kv: -len(kv[1])):
             first = items[0]
-            print(f"  {len(items):5d} x {sig}\n        {first.get('detail', '')[:220]}\n        e.g. {first.get('reproducer')}")
+            print(f"  {len(items):5d} x {sig}\n        {first.get('detail', '')[:220]}\n"
+                  f"        e.g. {first.get('reproducer')}")
     for note in notes:
         print(f"note: {note}")
     if harness_errors:

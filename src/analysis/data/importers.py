@@ -213,7 +213,8 @@ def _read_xls(path: Path) -> pd.DataFrame:
             raise DataImportError(path, f"the sheet {_short(sheet.name)} spans {n_rows} rows x {n_cols} columns; a "
                                   "stray cell far from the data? Delete the rows and columns after the data",
                                   expected=f"at most {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells")
-        return pd.read_excel(book, sheet_name=0, dtype=object, engine="xlrd")
+        return pd.read_excel(book, sheet_name=0, dtype=object, engine="xlrd", keep_default_na=False,
+                             na_values=sorted(CSV_NA))
     finally:
         book.release_resources()
 
@@ -377,7 +378,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             return _csv_records(text, path)
         if suffix == ".xlsx":
             _check_xlsx_shape(path)
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
+            # the same missing-value texts as a CSV: pandas' defaults would also blank "None", "null", "n/a" …
+            return pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False,
+                                 na_values=sorted(CSV_NA))
         return _read_xls(path)
     except DataImportError:
         raise
