@@ -19,159 +19,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.checks import MISSING, check_choice, check_conf_level, check_missing, check_positive_int
+from analysis.core.checks import MISSING
 from analysis.core.params import DEFAULTS
 from analysis.data import cleaning
-from analysis.data.codebook import Codebook, load_codebook
+from analysis.data.codebook import load_codebook
 from analysis.data.importers import import_survey
-from analysis.measure import exploratory, reliability, validity
-
-EXTRACTIONS = ("minres", "ml", "pa")
-ROTATIONS = ("none", "varimax", "promax", "oblimin")
-
-
-@dataclass(frozen=True)
-class MeasurementChoices:
-    """The analytic choices of ``make results``, defaults from ``params.yaml``.
-
-    Attributes
-    ----------
-    n_factors : int
-        Factors of the EFA; 0 means one per codebook construct.
-    extraction, rotation : str
-        EFA extraction (minres, ml, pa) and rotation (none, varimax, promax, oblimin).
-    missing : {'pairwise', 'listwise'}
-        Missing answers: pairwise-complete statistics (psych) or complete responses only.
-    seed : int
-        Seed of parallel analysis.
-    n_iter : int
-        Random data sets of parallel analysis.
-    conf_level : float
-        Confidence level of α's intervals.
-    """
-
-    n_factors: int = DEFAULTS["n_factors"]
-    extraction: str = DEFAULTS["extraction"]
-    rotation: str = DEFAULTS["rotation"]
-    missing: str = DEFAULTS["missing"]
-    seed: int = DEFAULTS["seed"]
-    n_iter: int = DEFAULTS["n_iter"]
-    conf_level: float = DEFAULTS["conf_level"]
-
-    def __post_init__(self):
-        check_choice(self.extraction, "extraction", EXTRACTIONS)
-        check_choice(self.rotation, "rotation", ROTATIONS)
-        check_missing(self.missing)
-        check_conf_level(self.conf_level)
-        check_positive_int(self.n_iter, "n_iter")
-        if self.n_factors < 0:
-            raise ValueError(f"n_factors must be 0 (= number of constructs) or positive; got {self.n_factors}")
-
-
-@dataclass(frozen=True, eq=False)
-class MeasurementResults:
-    """What :func:`measurement_results` computes: the scales' evaluation and the factor structure.
-
-    Attributes
-    ----------
-    scales : ScaleEvaluation
-        :func:`analysis.measure.validity.evaluate_scales`, as notebook 03 calls it.
-    structure : FactorStructure
-        :func:`analysis.measure.exploratory.factor_structure`, as notebook 04 calls it.
-    item_descriptives : DataFrame
-        Item statistics per construct, each with its own answer scale.
-    choices : MeasurementChoices
-    """
-
-    scales: validity.ScaleEvaluation
-    structure: exploratory.FactorStructure
-    item_descriptives: pd.DataFrame
-    choices: MeasurementChoices
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables written to ``OUT``, keyed by file stem (see :data:`FILE_DOCS`).
-
-        Returns
-        -------
-        dict of str to DataFrame
-        """
-        ev, fs = self.scales, self.structure
-        fit = fs.efa
-        phi = fit.phi.copy()
-        phi.index.name = "factor"
-        fit_cols = ["chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
-        cfa_fit = ev.cfa.fit
-        return {
-            "reliability": ev.reliability, "item_stats": ev.item_total, "item_descriptives": self.item_descriptives,
-            "kmo": fs.kmo, "bartlett": fs.bartlett, "retention": fs.retention, "parallel": fs.parallel.table,
-            "efa_loadings": exploratory.efa_loadings_long(fit),
-            "efa_communalities": pd.DataFrame({"item": fit.communalities.index,
-                                               "communality": fit.communalities.to_numpy()}),
-            "efa_variance": fit.variance, "efa_factor_correlations": phi.reset_index(),
-            "efa_warnings": pd.DataFrame({"warning": list(fit.warnings)}, dtype=object),
-            "cfa_fit": cfa_fit[fit_cols + [c for c in cfa_fit.columns if c not in fit_cols]].reset_index(drop=True),
-            "cfa_loadings": ev.loadings,
-        }
-
-
-def measurement_results(responses: pd.DataFrame, codebook: Codebook,
-                        choices: MeasurementChoices = MeasurementChoices()) -> MeasurementResults:
-    """All measurement analyses of item answers as given (one row per response).
-
-    The same functions, with the same choices, as notebooks 03 and 04: the
-    reverse-keyed items are reverse-scored (min + max − x) and every statistic
-    is computed on the scored items. Reversing an item flips the sign of its
-    loadings only; KMO, Bartlett, eigenvalues, communalities and the CFA's fit
-    do not change. With ``missing = "listwise"`` every table uses the complete
-    responses only; with ``"pairwise"`` (psych's default) reliability, item
-    statistics and the EFA use all available answers, and the CFA and HTMT
-    complete responses (as lavaan and semTools). Constructs with a single
-    item are left out of the reliability tables (α needs two items) and of the
-    CFA; responses without any item answer are dropped first.
-
-    Parameters
-    ----------
-    responses : DataFrame
-        One row per response, the codebook's item columns among them (answers as codes).
-    codebook : Codebook
-        Constructs, items, reverse keys and answer scales.
-    choices : MeasurementChoices
-        The analytic choices.
-
-    Returns
-    -------
-    MeasurementResults
-    """
-    constructs = {c: its for c, its in codebook.items_by_construct().items() if its}
-    items = [i for its in constructs.values() for i in its]
-    answered = responses[items].apply(pd.to_numeric, errors="coerce")
-    answered = answered[answered.notna().any(axis=1)].reset_index(drop=True)
-    if choices.missing == "listwise":
-        answered = answered.dropna().reset_index(drop=True)
-    scored = cleaning.reverse_score(answered, codebook)
-    multi = {c: its for c, its in constructs.items() if len(its) >= 2}
-    reverse = [i for i in codebook.reverse_items if i in items]
-    # evaluate_scales' floor/ceiling flags need one answer scale; item_descriptives below
-    # gives every construct its own, so an instrument that mixes scales is still described right
-    lo, hi = codebook.bounds(items[0])
-    scales = validity.evaluate_scales(scored, multi, lo=lo, hi=hi, reverse=reverse, missing=choices.missing,
-                                      conf_level=choices.conf_level)
-    structure = exploratory.factor_structure(scored, constructs, n_factors=choices.n_factors,
-                                             extraction=choices.extraction, rotation=choices.rotation,
-                                             missing=choices.missing, n_iter=choices.n_iter, seed=choices.seed)
-    desc = []
-    for c, its in constructs.items():
-        d = reliability.item_statistics(scored[its], *codebook.bounds(its[0]))
-        d.insert(0, "construct", c)
-        desc.append(d)
-    return MeasurementResults(scales=scales, structure=structure,
-                              item_descriptives=pd.concat(desc, ignore_index=True), choices=choices)
-
+from analysis.measure.suite import (EXTRACTIONS, ROTATIONS, MeasurementChoices, MeasurementResults,  # noqa: F401
+                                    measurement_results)
 
 FILE_DOCS = {
     "reliability": "construct, n_items, n (rows with any answer), alpha (raw, psych::alpha pairwise), alpha_std, "
