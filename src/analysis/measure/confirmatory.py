@@ -15,7 +15,6 @@ The verdicts on fit and loadings (:func:`verdict`, :func:`fit_verdicts`,
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,8 +25,9 @@ from scipy import optimize, stats
 from .exploratory import _EPS, _corr, _prepared
 from .reliability import as_printed, resolve_cuts
 from analysis.core.checks import check_choice, check_constructs, item_frame, require_columns
+from .blas import single_threaded
 
-__all__ = ["CFAResult", "FIT_INDICES", "cfa", "composite_reliability", "fit_verdicts", "fornell_larcker", "htmt",
+__all__ = ["CFAResult", "FIT_INDICES", "MLFit", "cfa", "ml_cfa", "composite_reliability", "fit_verdicts", "fornell_larcker", "htmt",
            "loading_flags", "overall_verdict", "verdict"]
 
 #: The fit indices judged by Hu & Bentler's cut-offs: statistic → (label, cut-off keys, higher is better).
@@ -100,14 +100,126 @@ def _rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[flo
             float(np.sqrt(bound(tail) / (n * df))))
 
 
+@dataclass(frozen=True, eq=False)
+class MLFit:
+    """Maximum-likelihood estimates of a simple-structure CFA (:func:`ml_cfa`).
+
+    Attributes
+    ----------
+    loadings : ndarray
+        p × m Λ (marker loadings 1, zeros off the item's construct).
+    factor_cov : ndarray
+        m × m Φ.
+    residual_var : ndarray
+        The p residual variances (diagonal of Θ; may be negative: a Heywood case).
+    implied : ndarray
+        Σ̂ = ΛΦΛᵀ + Θ.
+    discrepancy : float
+        F_ML = ln|Σ̂| + tr(SΣ̂⁻¹) − ln|S| − p at the optimum.
+    npar : int
+        Free parameters.
+    converged : bool
+        Whether the optimiser reported convergence.
+    """
+
+    loadings: np.ndarray
+    factor_cov: np.ndarray
+    residual_var: np.ndarray
+    implied: np.ndarray
+    discrepancy: float
+    npar: int
+    converged: bool
+
+
+def _unpack(theta: np.ndarray, p: int, m: int, free: np.ndarray, member: np.ndarray,
+            tril: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    nl, nphi = int(free.sum()), m * (m + 1) // 2
+    lam = np.zeros((p, m))
+    lam[np.arange(p), member] = 1.0
+    lam[free, member[free]] = theta[:nl]
+    phi = np.zeros((m, m))
+    phi[tril] = theta[nl:nl + nphi]
+    phi = phi + np.tril(phi, -1).T
+    return lam, phi, theta[nl + nphi:]
+
+
+@single_threaded
+def ml_cfa(S: np.ndarray, member: Sequence[int]) -> MLFit:
+    """ML estimates of the simple-structure factor model on a covariance matrix, as lavaan.
+
+    Model Σ = ΛΦΛᵀ + Θ with each item on one factor (``member[i]``), the first item of each
+    factor its marker (loading 1), Φ free and Θ diagonal, free and unbounded (lavaan's
+    defaults). The objective is the ML discrepancy F = ln|Σ| + tr(SΣ⁻¹) − ln|S| − p; with
+    G = Σ⁻¹ − Σ⁻¹SΣ⁻¹ its gradient is 2GΛΦ for the loadings, ΛᵀGΛ for Φ (off-diagonal
+    entries twice, being one parameter each) and diag(G) for Θ. Written here because semopy
+    (the library this project used) approximates nothing but spends 6-9 s per fit in its
+    general-purpose model machinery, while this model needs three matrix products per step;
+    ``tests/test_fast_extraction.py`` keeps semopy's estimates as the cross-check. Start
+    values as lavaan's "simple" spirit: loadings from each factor's first principal axis
+    scaled to the marker, residual variances S_ii/2, Φ from the markers' covariances.
+
+    Parameters
+    ----------
+    S : ndarray
+        p × p sample covariance matrix (divisor N for lavaan's ML).
+    member : sequence of int
+        Factor index (0 … m − 1) of each item; each factor's first item is its marker.
+
+    Returns
+    -------
+    MLFit
+    """
+    S = np.asarray(S, dtype=float)
+    member = np.asarray(member, dtype=int)
+    p, m = S.shape[0], int(member.max()) + 1
+    markers = np.array([int(np.flatnonzero(member == j)[0]) for j in range(m)])
+    free = np.ones(p, dtype=bool)
+    free[markers] = False
+    tril = np.tril_indices(m)
+    lam0 = np.zeros(p)
+    for j in range(m):
+        idx = np.flatnonzero(member == j)
+        vals, vecs = np.linalg.eigh(S[np.ix_(idx, idx)])
+        v = vecs[:, -1] * np.sqrt(max(vals[-1], _EPS))
+        lam0[idx] = v / v[0] if abs(v[0]) > _EPS else 1.0
+    phi0 = S[np.ix_(markers, markers)] / 2
+    np.fill_diagonal(phi0, np.diag(S)[markers] / 2)
+    theta0 = np.concatenate([lam0[free], phi0[tril], np.diag(S) / 2])
+    _, logdet_s = np.linalg.slogdet(S)
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        lam, phi, psi = _unpack(theta, p, m, free, member, tril)
+        sigma = lam @ phi @ lam.T + np.diag(psi)
+        try:
+            c = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return 1e10, np.zeros_like(theta)
+        inv = np.linalg.inv(sigma)
+        f = 2 * np.sum(np.log(np.diag(c))) + float(np.sum(inv * S)) - logdet_s - p
+        g = inv - inv @ S @ inv
+        g_lam = 2 * (g @ lam @ phi)
+        g_phi = lam.T @ g @ lam
+        g_phi = 2 * g_phi - np.diag(np.diag(g_phi))
+        return f, np.concatenate([g_lam[free, member[free]], g_phi[tril], np.diag(g)])
+
+    res = optimize.minimize(objective, theta0, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 10000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-10})
+    lam, phi, psi = _unpack(res.x, p, m, free, member, tril)
+    implied = lam @ phi @ lam.T + np.diag(psi)
+    npar = int(free.sum()) + len(tril[0]) + p
+    return MLFit(loadings=lam, factor_cov=phi, residual_var=psi, implied=implied, discrepancy=float(res.fun),
+                 npar=npar, converged=bool(res.success) or float(np.abs(res.jac).max()) < 1e-6)
+
+
+@single_threaded
 def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     """Confirmatory factor analysis with lavaan's conventions (``lavaan::cfa`` defaults).
 
     Simple-structure model ``{construct: [items]}``; marker-variable identification (first
-    loading 1), correlated factors, ML on complete cases (listwise). Estimation is semopy's
-    Wishart-ML objective with ``solver="L-BFGS-B"`` (semopy's default SLSQP stops early); the
-    fit statistics semopy lacks or computes on other scales are computed here from its
-    implied covariance matrix Σ̂ and sample covariance S (divisor N, as lavaan):
+    loading 1), correlated factors, ML on complete cases (listwise), estimated by
+    :func:`ml_cfa` (the ML discrepancy with its analytic gradient; semopy's fit of the same
+    model is the cross-check in the tests). The fit statistics are computed from the implied
+    covariance matrix Σ̂ and the sample covariance S (divisor N, as lavaan):
 
     * F_ML = ln|Σ̂| + tr(S Σ̂⁻¹) − ln|S| − p, ``chisq`` = N·F_ML, ``p`` from χ²(df);
     * baseline χ² in closed form N·(Σ ln S_ii − ln|S|), df p(p − 1)/2;
@@ -140,8 +252,6 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     Steiger, J. H. (1990). *Multivariate Behavioral Research*, 25, 173-180 (RMSEA).
     Rosseel, Y. (2012). lavaan. *Journal of Statistical Software*, 48(2).
     """
-    import semopy
-
     items = _check_model(data, model)
     x = item_frame(data[items], min_items=2, what="data").dropna()
     n = len(x)
@@ -150,23 +260,13 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     for col in items:
         if np.ptp(x[col].to_numpy()) == 0:
             raise ValueError(f"column {col!r} has no variance among complete rows")
-    # semopy's parser needs plain identifiers: fit on safe aliases, report original names
-    alias = {c: f"v{i}" for i, c in enumerate(items)}
-    fac_alias = {f: f"f{i}" for i, f in enumerate(model)}
-    desc = "\n".join(f"{fac_alias[f]} =~ " + " + ".join(alias[c] for c in cols)
-                     for f, cols in model.items())
-    sem = semopy.Model(desc)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sem.fit(x.rename(columns=alias), obj="MLW", solver="L-BFGS-B")
-    notes = [] if res.success else ["CFA optimiser did not converge"]
-
-    obs = list(sem.names_lambda[0])
-    lat = list(sem.names_lambda[1])
-    S = np.asarray(sem.mx_cov, dtype=float)
-    Sigma = np.asarray(sem.calc_sigma()[0], dtype=float)
+    S = np.cov(x.to_numpy(), rowvar=False, bias=True)  # divisor N, as lavaan's ML
+    member = np.array([j for j, cols in enumerate(model.values()) for _ in cols])
+    est = ml_cfa(S, member)
+    notes = [] if est.converged else ["CFA optimiser did not converge"]
+    Lam, Psi, Theta, Sigma = est.loadings, est.factor_cov, np.diag(est.residual_var), est.implied
     p = S.shape[0]
-    npar = int(len(sem.param_vals))
+    npar = est.npar
     df = p * (p + 1) // 2 - npar
     _, logdet_sigma = np.linalg.slogdet(Sigma)
     _, logdet_s = np.linalg.slogdet(S)
@@ -191,27 +291,19 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         "aic": -2 * logl + 2 * npar, "bic": -2 * logl + npar * np.log(n), "npar": npar, "n": n,
     }])
 
-    Lam = np.asarray(sem.mx_lambda, dtype=float)
-    Psi = np.asarray(sem.mx_psi, dtype=float)
-    Theta = np.asarray(sem.mx_theta, dtype=float)
     rows = []
-    for f, cols in model.items():
-        j = lat.index(fac_alias[f])
-        for c in cols:
-            i = obs.index(alias[c])
-            est = Lam[i, j]
-            rows.append({"construct": f, "item": c, "estimate": est,
-                         "loading": est * np.sqrt(Psi[j, j]) / np.sqrt(Sigma[i, i])})
+    for i, (f, c) in enumerate((f, c) for f, cols in model.items() for c in cols):
+        j = member[i]
+        rows.append({"construct": f, "item": c, "estimate": Lam[i, j],
+                     "loading": Lam[i, j] * np.sqrt(Psi[j, j]) / np.sqrt(Sigma[i, i])})
     loadings = pd.DataFrame(rows, columns=["construct", "item", "estimate", "loading"])
-    order = [lat.index(fac_alias[f]) for f in model]
-    psi = Psi[np.ix_(order, order)]
+    psi = Psi
     dpsi = np.sqrt(np.clip(np.diag(psi), _EPS, None))
     corr = psi / np.outer(dpsi, dpsi)
     names = list(model)
     fcor = pd.DataFrame(corr, index=pd.Index(names, name="construct"), columns=names)
 
-    for c in items:
-        i = obs.index(alias[c])
+    for i, c in enumerate(items):
         if Theta[i, i] < 0:
             notes.append(f"Heywood case: item {c!r} has a negative residual variance "
                          f"({Theta[i, i]:.4g})")
@@ -304,6 +396,7 @@ def fornell_larcker(cfa_result: CFAResult) -> pd.DataFrame:
     return out
 
 
+@single_threaded
 def htmt(data: pd.DataFrame, model: Mapping[str, Sequence[str]], variant: str = "htmt",
          missing: str = "listwise") -> pd.DataFrame:
     """Heterotrait–monotrait ratio of correlations (Henseler et al. 2015), as semTools.

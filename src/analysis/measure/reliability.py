@@ -30,7 +30,6 @@ as a reader of the table would judge; the cut-offs are the ``reliability_cuts`` 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,6 +39,7 @@ from scipy import stats
 
 from analysis.core.checks import check_conf_level, check_constructs, item_frame, require_columns
 from analysis.core.params import DEFAULTS
+from .blas import single_threaded
 
 __all__ = [
     "PRINTED_DIGITS",
@@ -293,6 +293,7 @@ def item_total(items: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "mean", "sd", "r_drop", "alpha_if_deleted"])
 
 
+@single_threaded
 def omega_total(items: pd.DataFrame) -> float:
     """McDonald's omega total from a one-factor minres solution, as ``psych::omega(x, 1)``.
 
@@ -330,18 +331,14 @@ def omega_total(items: pd.DataFrame) -> float:
 
 
 def _one_factor_minres(R: np.ndarray) -> np.ndarray:
-    """Loadings of a one-factor minres solution fitted by factor_analyzer on R."""
-    from factor_analyzer import FactorAnalyzer
+    """Loadings of a one-factor minres solution of R (factor_analyzer's fit, analytic gradient)."""
+    from .extraction import extract
 
-    with warnings.catch_warnings():
-        # factor_analyzer 0.5.1 passes force_all_finite to scikit-learn (renamed in 1.6)
-        warnings.filterwarnings("ignore", category=FutureWarning, module=r"sklearn\..*")
-        fa = FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
-        fa.fit(R.copy())
-    lam = np.asarray(fa.loadings_)[:, 0]
+    lam = extract(R, 1, "minres")[0][:, 0]
     return -lam if lam.sum() < 0 else lam
 
 
+@single_threaded
 def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]],
                       conf_level: float = DEFAULTS["conf_level"]) -> pd.DataFrame:
     """Alpha (with Feldt and Duhachek CIs), standardized alpha and omega per construct.
@@ -491,6 +488,7 @@ def floor_ceiling(scores: pd.DataFrame, lo: float, hi: float, *,
     return fc.rename_axis("construct").reset_index()
 
 
+@single_threaded
 def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], reverse: Sequence[str],
                        lo: int, hi: int) -> pd.DataFrame:
     """Cronbach's α of each scale with its reverse-keyed item, without it, and left unrescored.

@@ -19,6 +19,7 @@ from analysis.core.params import DEFAULTS
 from analysis.data import cleaning
 from analysis.data.codebook import Codebook
 from . import exploratory, reliability, validity
+from .blas import single_threaded
 
 __all__ = ["EXTRACTIONS", "ROTATIONS", "MeasurementChoices", "MeasurementResults", "measurement_results"]
 
@@ -110,6 +111,7 @@ class MeasurementResults:
         }
 
 
+@single_threaded
 def measurement_results(responses: pd.DataFrame, codebook: Codebook,
                         choices: MeasurementChoices = MeasurementChoices()) -> MeasurementResults:
     """All measurement analyses of item answers as given (one row per response).

@@ -29,6 +29,7 @@ from . import confirmatory, exploratory, reliability
 from .reliability import as_printed, resolve_cuts
 from analysis.core.checks import check_conf_level, check_constructs, check_missing, require_columns
 from analysis.core.params import DEFAULTS
+from .blas import single_threaded
 
 __all__ = ["Correlation", "CriterionValidity", "Pair", "ScaleEvaluation", "correlation_ci", "criterion_correlations",
            "criterion_validity", "evaluate_scales", "pairs_above", "strongest_pair", "validity_table"]
@@ -335,6 +336,7 @@ class ScaleEvaluation:
     harman: pd.DataFrame
 
 
+@single_threaded
 def evaluate_scales(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *, lo: int, hi: int,
                     reverse: Sequence[str] = (), missing: str = DEFAULTS["missing"],
                     conf_level: float = DEFAULTS["conf_level"],
