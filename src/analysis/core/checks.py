@@ -316,22 +316,26 @@ def item_frame(data: Any, *, min_items: int = 1, min_rows: int = 2, what: str = 
     check_frame(data, what)
     if data.shape[1] < min_items:
         raise ValueError(f"{what} needs at least {min_items} column(s), got {data.shape[1]}")
-    out = {}
     for col in data.columns:
         s = data[col]
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             raise ValueError(f"column {col!r} is not numeric (dtype {s.dtype}); "
                              "recode answers to numbers before computing reliability")
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        if np.isinf(v).any():
+    # one pass over the whole block (the measurement core calls this on 300 000 rows)
+    values = np.asfortranarray(data.to_numpy(dtype=float, na_value=np.nan))
+    infinite = np.isinf(values).any(axis=0)
+    answered = (~np.isnan(values)).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        spread = np.fmax.reduce(values, axis=0) - np.fmin.reduce(values, axis=0)
+    for j, col in enumerate(data.columns):
+        if infinite[j]:
             raise ValueError(f"column {col!r} contains infinite values")
-        ok = v[~np.isnan(v)]
-        if ok.size < 2:
+        if answered[j] < 2:
             raise ValueError(f"column {col!r} has fewer than 2 non-missing answers")
-        if np.ptp(ok) == 0:
-            raise ValueError(f"column {col!r} has no variance (every answer is {ok[0]:g})")
-        out[col] = v
-    frame = pd.DataFrame(out, index=data.index)
+        if spread[j] == 0:
+            first = values[~np.isnan(values[:, j]), j][0]
+            raise ValueError(f"column {col!r} has no variance (every answer is {first:g})")
+    frame = pd.DataFrame(values, index=data.index, columns=data.columns)
     if len(frame) < min_rows:
         raise ValueError(f"{what} needs at least {min_rows} rows, got {len(frame)}")
     return frame

@@ -52,7 +52,7 @@ from scipy import stats
 from analysis.core.checks import (check_choice, check_constructs, check_frame, check_missing, check_positive_int,
                                   item_frame, require_columns)
 from analysis.core.params import DEFAULTS
-from . import extraction
+from . import extraction, moments
 from .blas import single_threaded
 
 __all__ = [
@@ -104,7 +104,7 @@ def _prepared(data: pd.DataFrame, missing: str, min_items: int = 2) -> tuple[pd.
 
 
 def _corr(x: pd.DataFrame) -> np.ndarray:
-    R = x.corr(min_periods=2).to_numpy()
+    R = moments.pairwise_corr(x)
     if np.isnan(R).any():
         i, j = np.argwhere(np.isnan(R))[0]
         raise ValueError(f"columns {x.columns[i]!r} and {x.columns[j]!r} have too few "
@@ -1098,12 +1098,14 @@ def factor_structure(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
         raise ValueError("an item belongs to more than one construct in constructs")
     x = data[items]
     k = int(n_factors) if n_factors > 0 else len(constructs)
-    pa = parallel_analysis(x, n_iter=n_iter, seed=seed, quantile=quantile, missing=missing)
-    scree = scree_table(x, missing=missing)
-    res = efa(x, k, extraction=extraction, rotation=rotation, missing=missing)
+    with moments.shared(x if missing == "pairwise" else x.dropna()):
+        pa = parallel_analysis(x, n_iter=n_iter, seed=seed, quantile=quantile, missing=missing)
+        scree = scree_table(x, missing=missing)
+        res = efa(x, k, extraction=extraction, rotation=rotation, missing=missing)
+        sampling = kmo(x, missing=missing), bartlett(x, missing=missing)
     construct_of = pd.Series({i: c for c, its in constructs.items() for i in its})
     return FactorStructure(
-        kmo=kmo(x, missing=missing), bartlett=bartlett(x, missing=missing), scree=scree, parallel=pa,
+        kmo=sampling[0], bartlett=sampling[1], scree=scree, parallel=pa,
         retention=_retention(pa, scree), efa=res,
         assignment=item_assignment(res.loadings, construct_of, salient=salient),
         n_factors=k, n_constructs=len(constructs), missing=missing, salient=float(salient))

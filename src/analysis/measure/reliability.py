@@ -39,6 +39,7 @@ from scipy import stats
 
 from analysis.core.checks import check_conf_level, check_constructs, item_frame, require_columns
 from analysis.core.params import DEFAULTS
+from . import moments
 from .blas import single_threaded
 
 __all__ = [
@@ -107,10 +108,6 @@ def as_printed(value: Any) -> Any:
     return np.round(value, PRINTED_DIGITS)
 
 
-def _drop_empty_rows(x: pd.DataFrame) -> pd.DataFrame:
-    return x.loc[x.notna().any(axis=1)]
-
-
 # --------------------------------------------------------------------------- psych pieces
 def _alpha_parts(C: np.ndarray) -> dict[str, float]:
     """psych alpha.R ``alpha.1``: raw and standardized alpha, average r and Duhachek's Q."""
@@ -132,7 +129,7 @@ def _alpha_parts(C: np.ndarray) -> dict[str, float]:
 
 def _pairwise_cov(x: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (R ``cov(x, use = "pairwise")``, n - 1)."""
-    C = x.cov(min_periods=2).to_numpy()
+    C = moments.pairwise_cov(x)
     if np.isnan(C).any():
         i, j = np.argwhere(np.isnan(C))[0]
         raise ValueError(f"columns {x.columns[i]!r} and {x.columns[j]!r} have fewer than "
@@ -171,29 +168,29 @@ def item_statistics(items: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     if lo >= hi:
         raise ValueError(f"lo ({lo}) must be smaller than hi ({hi})")
     x = item_frame(items)
-    rows = []
-    for col in x.columns:
-        v = x[col].to_numpy()
-        ok = v[~np.isnan(v)]
-        bad = ok[(ok < lo) | (ok > hi)]
-        if bad.size:
-            shown = [float(v) for v in sorted(set(bad))[:5]]
-            raise ValueError(f"column {col!r} has answers outside {lo}..{hi}: {shown}")
-        n = ok.size
-        mean = ok.mean()
-        sd = ok.std(ddof=1)
-        dev = ok - mean
-        rows.append({
-            "item": col,
-            "n": n,
-            "mean": mean,
-            "sd": sd,
-            "skew": np.mean(dev**3) / sd**3,
-            "kurtosis": np.mean(dev**4) / sd**4 - 3.0,
-            "pct_missing": 100.0 * (v.size - n) / v.size,
-            "floor": float(np.mean(ok == lo)),
-            "ceiling": float(np.mean(ok == hi)),
-        })
+    v = x.to_numpy()
+    answered = ~np.isnan(v)
+    outside = (v < lo) | (v > hi)  # False for NaN
+    if outside.any():
+        j = int(np.flatnonzero(outside.any(axis=0))[0])
+        shown = [float(b) for b in sorted(set(v[outside[:, j], j]))[:5]]
+        raise ValueError(f"column {x.columns[j]!r} has answers outside {lo}..{hi}: {shown}")
+    n = answered.sum(axis=0)
+    mean = np.nanmean(v, axis=0)
+    dev = np.where(answered, v - mean, 0.0)
+    d2 = dev * dev  # products, not powers: np.power with exponents 3 and 4 is ten times slower
+    sd = np.sqrt(d2.sum(axis=0) / (n - 1))
+    rows = {
+        "item": list(x.columns),
+        "n": n,
+        "mean": mean,
+        "sd": sd,
+        "skew": (d2 * dev).sum(axis=0) / n / sd**3,
+        "kurtosis": (d2 * d2).sum(axis=0) / n / sd**4 - 3.0,
+        "pct_missing": 100.0 * (len(v) - n) / len(v),
+        "floor": (v == lo).sum(axis=0) / n,
+        "ceiling": (v == hi).sum(axis=0) / n,
+    }
     return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "skew", "kurtosis",
                                        "pct_missing", "floor", "ceiling"])
 
@@ -233,9 +230,9 @@ def alpha(items: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -> pd
     psych ``alpha.R`` / ``alpha.ci``.
     """
     conf_level = check_conf_level(conf_level)
-    x = _drop_empty_rows(item_frame(items, min_items=2))
-    n, k = x.shape
-    C = _pairwise_cov(x)
+    x = item_frame(items, min_items=2)
+    C = _pairwise_cov(x)  # rows without any answer add nothing to pairwise sums
+    n, k = int((~np.isnan(x.to_numpy())).any(axis=1).sum()), x.shape[1]
     parts = _alpha_parts(C)
     a = parts["raw"]
     tail = (1 - conf_level) / 2
@@ -278,9 +275,9 @@ def item_total(items: pd.DataFrame) -> pd.DataFrame:
     ----------
     Revelle, W., psych ``alpha.R``.
     """
-    x = _drop_empty_rows(item_frame(items, min_items=2))
+    x = item_frame(items, min_items=2)
     k = x.shape[1]
-    C = _pairwise_cov(x)
+    C = _pairwise_cov(x)  # rows without any answer add nothing to pairwise sums
     rows = []
     for i, col in enumerate(x.columns):
         keep = np.arange(k) != i
@@ -320,7 +317,7 @@ def omega_total(items: pd.DataFrame) -> float:
     Revelle, W., psych ``omega.R`` (``omegah``) and ``schmid``.
     """
     x = item_frame(items, min_items=3)
-    R = x.corr(min_periods=2).to_numpy()
+    R = moments.pairwise_corr(x)
     if np.isnan(R).any():
         raise ValueError("the pairwise correlation matrix has undefined entries")
     lam = _one_factor_minres(R)
@@ -522,13 +519,15 @@ def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str
         if not rev:
             continue
         keep = [i for i in cols if i not in rev_set]
-        wrong = data[list(cols)].copy()
-        wrong[rev] = lo + hi - wrong[rev]  # undo the rescoring: the mistake
         it_r = item_total(data[list(cols)]).set_index("item").loc[rev[0]]
+        # undoing the rescoring (the mistake) maps x to lo + hi − x: the item's covariances change
+        # sign and its variance stays, so α of the unrescored items is α of D C D, D = ±1 on the diagonal
+        flip = np.where([i in rev_set for i in cols], -1.0, 1.0)
+        C = _pairwise_cov(item_frame(data[list(cols)], min_items=2))
         rows.append({"construct": c, "reverse_item": ", ".join(rev), "n_items": len(cols),
                      "alpha_with_r": alpha(data[list(cols)])["alpha"].iloc[0],
                      "alpha_without_r": alpha(data[keep])["alpha"].iloc[0] if len(keep) >= 2 else np.nan,
-                     "alpha_r_not_rescored": alpha(wrong)["alpha"].iloc[0],
+                     "alpha_r_not_rescored": _alpha_parts(C * np.outer(flip, flip))["raw"],
                      "r_drop_reverse_item": it_r["r_drop"]})
     out = pd.DataFrame(rows, columns=["construct", "reverse_item", "n_items", "alpha_with_r", "alpha_without_r",
                                       "alpha_r_not_rescored", "r_drop_reverse_item"])

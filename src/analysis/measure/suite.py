@@ -18,7 +18,7 @@ from analysis.core.checks import check_choice, check_conf_level, check_missing, 
 from analysis.core.params import DEFAULTS
 from analysis.data import cleaning
 from analysis.data.codebook import Codebook
-from . import exploratory, reliability, validity
+from . import exploratory, moments, reliability, validity
 from .blas import single_threaded
 
 __all__ = ["EXTRACTIONS", "ROTATIONS", "MeasurementChoices", "MeasurementResults", "measurement_results"]
@@ -151,16 +151,17 @@ def measurement_results(responses: pd.DataFrame, codebook: Codebook,
     reverse = [i for i in codebook.reverse_items if i in items]
     # evaluate_scales' floor/ceiling flags need one answer scale; item_descriptives below
     # gives every construct its own, so an instrument that mixes scales is still described right
-    lo, hi = codebook.bounds(items[0])
-    scales = validity.evaluate_scales(scored, multi, lo=lo, hi=hi, reverse=reverse, missing=choices.missing,
-                                      conf_level=choices.conf_level)
-    structure = exploratory.factor_structure(scored, constructs, n_factors=choices.n_factors,
-                                             extraction=choices.extraction, rotation=choices.rotation,
-                                             missing=choices.missing, n_iter=choices.n_iter, seed=choices.seed)
-    desc = []
-    for c, its in constructs.items():
-        d = reliability.item_statistics(scored[its], *codebook.bounds(its[0]))
-        d.insert(0, "construct", c)
-        desc.append(d)
+    with moments.shared(scored[items] if choices.missing == "pairwise" else scored[items].dropna()):
+        lo, hi = codebook.bounds(items[0])
+        scales = validity.evaluate_scales(scored, multi, lo=lo, hi=hi, reverse=reverse, missing=choices.missing,
+                                          conf_level=choices.conf_level)
+        structure = exploratory.factor_structure(scored, constructs, n_factors=choices.n_factors,
+                                                 extraction=choices.extraction, rotation=choices.rotation,
+                                                 missing=choices.missing, n_iter=choices.n_iter, seed=choices.seed)
+        desc = []
+        for c, its in constructs.items():
+            d = reliability.item_statistics(scored[its], *codebook.bounds(its[0]))
+            d.insert(0, "construct", c)
+            desc.append(d)
     return MeasurementResults(scales=scales, structure=structure,
                               item_descriptives=pd.concat(desc, ignore_index=True), choices=choices)

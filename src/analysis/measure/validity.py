@@ -29,6 +29,7 @@ from . import confirmatory, exploratory, reliability
 from .reliability import as_printed, resolve_cuts
 from analysis.core.checks import check_conf_level, check_constructs, check_missing, require_columns
 from analysis.core.params import DEFAULTS
+from . import moments
 from .blas import single_threaded
 
 __all__ = ["Correlation", "CriterionValidity", "Pair", "ScaleEvaluation", "correlation_ci", "criterion_correlations",
@@ -374,6 +375,13 @@ def evaluate_scales(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     check_constructs(items, constructs)
     cols = [i for c in constructs.values() for i in c]
     data = items[cols] if missing == "pairwise" else items[cols].dropna()
+    with moments.shared(data):
+        return _evaluate(items, data, constructs, lo=lo, hi=hi, reverse=reverse, missing=missing,
+                         conf_level=conf_level, cut=cut)
+
+
+def _evaluate(items: pd.DataFrame, data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], *, lo: int,
+              hi: int, reverse: Sequence[str], missing: str, conf_level: float, cut: dict) -> ScaleEvaluation:
     rel = reliability.reliability_table(data, constructs, conf_level)
     rel = rel.join(reliability.alpha_verdicts(rel, cut).drop(columns="construct"))
     fit = confirmatory.cfa(data, constructs)
