@@ -24,6 +24,15 @@ layer to the layers listed before it (``tests/test_layers.py`` checks this):
     The paper's tables and numbers built from the findings: pure functions
     that return a :class:`~analysis.exhibits.table.Table` or a
     :class:`~analysis.exhibits.table.Values`, and the number formats.
+``sweep``
+    Many independent seeded reruns of the analyses: the engine that runs
+    them serially, on a local Dask cluster, on an existing scheduler or on
+    Slurm, with seeds derived from the master seed and each task's id so
+    that the results do not depend on the number of workers (``engine``);
+    the robustness sweep over the analytic choices (``robustness``) and the
+    Monte Carlo recovery study on simulated samples (``recovery``). They
+    rerun the functions of the ``measure``, ``findings`` and ``simulate``
+    layers.
 ``build``
     The machinery around the notebooks: the stage declarations, the stage
     helper a notebook opens (``notebook.stage``), the writers, figure style,
@@ -34,4 +43,4 @@ layer to the layers listed before it (``tests/test_layers.py`` checks this):
 __version__ = "0.1.0"
 
 #: The layers in import order: a module may import only from its own layer and the ones before it.
-LAYERS = ("core", "data", "measure", "simulate", "findings", "exhibits", "build")
+LAYERS = ("core", "data", "measure", "simulate", "findings", "exhibits", "sweep", "build")
