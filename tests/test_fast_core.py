@@ -190,3 +190,27 @@ def test_analyses_give_the_same_numbers_with_and_without_the_shared_moments(gapp
         inside = exploratory.efa(gappy, 2).loadings
     outside = exploratory.efa(gappy, 2).loadings
     pd.testing.assert_frame_equal(inside, outside, check_exact=False, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["varimax", "promax", "oblimin"])
+@pytest.mark.parametrize("k", [2, 5])
+def test_rotations_match_factor_analyzer(bfi_reverse_scored, method, k):
+    from factor_analyzer import Rotator
+
+    from analysis.measure.rotation import rotate
+
+    L, _ = extract(bfi_reverse_scored.corr().to_numpy(), k, "minres")
+    rot = Rotator(method=method)
+    theirs = rot.fit_transform(L.copy())
+    ours, phi = rotate(L, method)
+    np.testing.assert_allclose(ours, theirs, atol=1e-8)
+    np.testing.assert_allclose(phi, np.eye(k) if rot.phi_ is None else rot.phi_, atol=1e-8)
+
+
+def test_rotation_refuses_unknown_methods_and_leaves_one_factor_alone():
+    from analysis.measure.rotation import rotate
+
+    L = np.array([[0.7], [0.6], [0.5]])
+    np.testing.assert_array_equal(rotate(L, "oblimin")[0], L)
+    with pytest.raises(ValueError, match="rotation"):
+        rotate(np.ones((3, 2)), "quartimax")

@@ -18,7 +18,7 @@ from conftest import ROOT
 
 #: Values too common to be a copy of a parameter (0, 1, a half, twenty iterations ...) are not searched for
 #: here; test_no_threshold_repeats_a_parameter searches every value where it acts as a cut-off or default.
-COMMON_NUMBERS = {0, 1, 0.5, 0.8, 20, 0.3, 0.95, 1000}
+COMMON_NUMBERS = {0, 1, 0.5, 0.8, 20, 0.3, 0.95, 500, 1000}  # 500: also a usual iteration limit
 #: Files that may hold a parameter's value for another reason, with the reason.
 EXEMPT = {
     "src/analysis/simulate/__main__.py": "the seed that generated the shipped data (a property of the data, "

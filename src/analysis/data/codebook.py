@@ -509,6 +509,25 @@ def _not_text(value: Any) -> str:
     return f"{NOT_TEXT} a {'list' if isinstance(value, list) else 'mapping'}, not as text; write one name"
 
 
+def _jsonschema():
+    """Import jsonschema without its optional IRI format checker.
+
+    When rfc3987-syntax is installed (Jupyter's ``jsonschema[format-nongpl]`` brings it), importing
+    jsonschema imports it to check the "iri" formats, and it compiles a grammar on import: 3 s,
+    more than importing, cleaning and analysing a 300-respondent survey. The codebook schema uses no
+    format, so it is hidden while jsonschema loads; other code can still import it afterwards.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 def _schema_message(error) -> str:
     """jsonschema's message, made plain where a YAML value was read as a number, boolean or null."""
     if error.validator == "type" and error.validator_value == "string":
@@ -550,8 +569,7 @@ def from_dict(spec: dict, source: str = "<dict>") -> Codebook:
     CodebookError
         If the schema or a semantic check fails; ``problems`` lists every problem found.
     """
-    import jsonschema
-
+    jsonschema = _jsonschema()
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])

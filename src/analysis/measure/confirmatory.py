@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from .exploratory import _EPS, _corr, _prepared
 from .reliability import as_printed, resolve_cuts
@@ -87,8 +87,8 @@ def _check_model(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list
 def _rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
     """lavaan's RMSEA interval: non-centrality λ with P(χ²_df(λ) ≤ χ²) = 1 ∓ (1-level)/2."""
     def bound(target: float) -> float:
-        f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - target if lam > 0 \
-            else stats.chi2.cdf(chisq, df) - target
+        f = lambda lam: special.chndtr(chisq, df, lam) - target if lam > 0 \
+            else special.chdtr(df, chisq) - target
         if f(0.0) < 0:
             return 0.0
         hi = max(chisq, 1.0)
@@ -285,7 +285,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
     logl = -n / 2 * (p * np.log(2 * np.pi) + logdet_sigma + trace)
     fit = pd.DataFrame([{
-        "chisq": chisq, "df": df, "p": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan,
+        "chisq": chisq, "df": df, "p": float(special.chdtrc(df, chisq)) if df > 0 else np.nan,
         "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": lo, "rmsea_ci_high": hi,
         "srmr": srmr, "baseline_chisq": base, "baseline_df": base_df, "logl": logl,
         "aic": -2 * logl + 2 * npar, "bic": -2 * logl + npar * np.log(n), "npar": npar, "n": n,

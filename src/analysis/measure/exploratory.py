@@ -24,10 +24,12 @@ Conventions chosen (see also docs/statistics.md):
   pairwise-complete Pearson correlation matrix and n = all rows (psych's ``n.obs``);
   ``missing="listwise"`` uses complete rows only and n = their number. CFA and HTMT are
   listwise, like lavaan's and semTools' defaults.
-* **Extraction.** minres and ML: factor_analyzer fitted on the correlation matrix
-  (``is_corr_matrix=True``); principal axis: statsmodels ``Factor(method="pa")``, driven to
-  psych's stopping rule (see :func:`_fit_pa`).
-* **Rotation.** factor_analyzer's ``Rotator``: varimax (Kaiser-normalised, = psych
+* **Extraction.** minres and ML: factor_analyzer's fits on the correlation matrix
+  (``is_corr_matrix=True``), computed with analytic gradients in
+  :mod:`analysis.measure.extraction`; principal axis: statsmodels ``Factor(method="pa")``,
+  driven to psych's stopping rule (see :func:`_fit_pa`).
+* **Rotation.** factor_analyzer's ``Rotator`` algorithms, in :mod:`analysis.measure.rotation`
+  (without its scikit-learn import): varimax (Kaiser-normalised, = psych
   ``"varimax"`` = ``stats::varimax``), oblimin (gamma = 0, = GPArotation ``oblimin``),
   promax = **Kaiser-normalised promax, power 4, i.e. psych ``rotate = "promax"``**
   (``kaiser(L, rotate = "Promax")``), which is *not* ``stats::promax`` / psych ``"Promax"``.
@@ -47,12 +49,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis.core.checks import (check_choice, check_constructs, check_frame, check_missing, check_positive_int,
                                   item_frame, require_columns)
 from analysis.core.params import DEFAULTS
 from . import extraction, moments
+from . import rotation as rotation_module
 from .blas import single_threaded
 
 __all__ = [
@@ -164,15 +167,7 @@ def _fit_pa(R: np.ndarray, n_factors: int, n_obs: int, max_iter: int = 50,
 
 
 def _rotate(L: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray]:
-    k = L.shape[1]
-    if rotation == "none" or k == 1:
-        return L.copy(), np.eye(k)
-    from factor_analyzer import Rotator
-
-    rot = Rotator(method=rotation)
-    P = np.asarray(rot.fit_transform(L.copy()), dtype=float)
-    phi = np.eye(k) if rot.phi_ is None else np.asarray(rot.phi_, dtype=float)
-    return P, phi
+    return rotation_module.rotate(L, rotation)
 
 
 def _one_factor_values(R: np.ndarray) -> np.ndarray:
@@ -188,14 +183,21 @@ def _random_correlations(rng: np.random.Generator, n: int, p: int, n_iter: int) 
 
     The centred cross-product matrix of n independent N(0, I_p) rows is Wishart(n − 1, I_p),
     so its correlation matrix has exactly the distribution of ``cor()`` of such data; drawing
-    it (scipy's Bartlett-decomposition sampler) costs O(p²) numbers instead of n·p, which is
+    it (Bartlett's decomposition) costs O(p²) numbers instead of n·p, which is
     what lets parallel analysis run on 300 000 respondents in milliseconds. With n − 1 < p
     the Wishart matrix is singular and the data themselves are drawn.
     """
     if n - 1 < p:
         return np.stack([np.corrcoef(rng.standard_normal((n, p)), rowvar=False) for _ in range(n_iter)])
-    W = np.asarray(stats.wishart(df=n - 1, scale=np.eye(p)).rvs(size=n_iter, random_state=rng),
-                   dtype=float).reshape(n_iter, p, p)
+    # Bartlett's decomposition W = T Tᵀ: T lower triangular, T_ii² ~ χ²(n − 1 − i), T_ij ~ N(0, 1) below the
+    # diagonal. Written out (scipy.stats.wishart draws the same way) so that make results does not import
+    # scipy.stats, which alone takes a third of its 3-second budget.
+    T = np.zeros((n_iter, p, p))
+    rows, cols = np.tril_indices(p, -1)
+    T[:, rows, cols] = rng.standard_normal((n_iter, rows.size))
+    diag = np.arange(p)
+    T[:, diag, diag] = np.sqrt(rng.chisquare(n - 1 - diag, size=(n_iter, p)))
+    W = T @ np.swapaxes(T, 1, 2)
     d = 1 / np.sqrt(np.einsum("kii->ki", W))
     return W * d[:, :, None] * d[:, None, :]
 
@@ -296,7 +298,7 @@ def bartlett(data: pd.DataFrame, missing: str = DEFAULTS["missing"]) -> pd.DataF
     sign, logdet = np.linalg.slogdet(R)
     chisq = -logdet * (n - 1 - (2 * p + 5) / 6) if sign > 0 else np.nan
     df = p * (p - 1) // 2
-    return pd.DataFrame([{"chisq": chisq, "df": df, "p": stats.chi2.sf(chisq, df), "n": n}])
+    return pd.DataFrame([{"chisq": chisq, "df": df, "p": special.chdtrc(df, chisq), "n": n}])
 
 
 # --------------------------------------------------------------------------- retention
@@ -522,8 +524,8 @@ def _efa_fit_stats(R: np.ndarray, P: np.ndarray, phi: np.ndarray, n: int) -> dic
         F0 = float(np.trace(Rs) - np.linalg.slogdet(Rs)[1] - p)
         M0, Mm = F0 * 2 / (p * (p - 1)), F / df
         out.update(
-            p=float(stats.chi2.sf(n * F, df)),
-            p_bartlett=float(stats.chi2.sf(chisq_b, df)),
+            p=float(special.chdtrc(df, n * F)),
+            p_bartlett=float(special.chdtrc(df, chisq_b)),
             rmsea=float(np.sqrt(max(chisq_b / (df * n) - 1 / (n - 1), 0.0))),
             tli=float((M0 - Mm) / (M0 - 1 / mult)),
             bic=float(chisq_b - df * np.log(n)),

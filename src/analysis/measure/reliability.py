@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis.core.checks import check_conf_level, check_constructs, item_frame, require_columns
 from analysis.core.params import DEFAULTS
@@ -238,12 +238,12 @@ def alpha(items: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -> pd
     tail = (1 - conf_level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     ase = np.sqrt(parts["Q"] / n)
-    z = stats.norm.ppf(1 - tail)
+    z = special.ndtri(1 - tail)
     return pd.DataFrame([{
         "alpha": a,
         "alpha_std": parts["std"],
-        "alpha_ci_low": 1 - (1 - a) * stats.f.ppf(1 - tail, df1, df2),
-        "alpha_ci_high": 1 - (1 - a) * stats.f.ppf(tail, df1, df2),
+        "alpha_ci_low": 1 - (1 - a) * special.fdtri(df1, df2, 1 - tail),
+        "alpha_ci_high": 1 - (1 - a) * special.fdtri(df1, df2, tail),
         "alpha_duhachek_low": a - z * ase,
         "alpha_duhachek_high": a + z * ase,
         "mean_inter_item_r": parts["av_r"],

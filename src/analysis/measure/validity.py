@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import confirmatory, exploratory, reliability
 from .reliability import as_printed, resolve_cuts
@@ -94,6 +93,8 @@ def correlation_ci(x: Sequence[float], y: Sequence[float],
     n = a.size
     if n < 4:
         raise ValueError(f"a Fisher-z interval needs at least 4 pairs, got {n}")
+    from scipy import stats  # imported here: make results never needs it (it costs 0.5 s to import)
+
     res = stats.pearsonr(a, b)
     ci = res.confidence_interval(confidence_level=conf_level)
     return Correlation(r=float(res.statistic), p=float(res.pvalue), ci_low=float(ci.low), ci_high=float(ci.high),
@@ -152,6 +153,8 @@ def criterion_validity(scores: pd.DataFrame, responses: pd.DataFrame, scale: str
     """
     crit = _criterion_frame(scores, responses, [scale], criterion, on).dropna(subset=[scale, criterion])
     pearson = correlation_ci(crit[scale], crit[criterion], conf_level)
+    from scipy import stats
+
     rho = stats.spearmanr(crit[scale], crit[criterion]).statistic
     return CriterionValidity(scale=scale, criterion=criterion, pearson=pearson, spearman_rho=float(rho),
                              n=len(crit))
