@@ -158,10 +158,13 @@ def measurement_results(responses: pd.DataFrame, codebook: Codebook,
         structure = exploratory.factor_structure(scored, constructs, n_factors=choices.n_factors,
                                                  extraction=choices.extraction, rotation=choices.rotation,
                                                  missing=choices.missing, n_iter=choices.n_iter, seed=choices.seed)
-        desc = []
-        for c, its in constructs.items():
-            d = reliability.item_statistics(scored[its], *codebook.bounds(its[0]))
-            d.insert(0, "construct", c)
-            desc.append(d)
+        # one pass per answer scale (usually one for the whole instrument), then by construct
+        by_scale: dict[tuple, list[str]] = {}
+        for its in constructs.values():
+            by_scale.setdefault(tuple(codebook.bounds(its[0])), []).extend(its)
+        stats = pd.concat([reliability.item_statistics(scored[its], *bounds) for bounds, its in by_scale.items()])
+        stats = stats.set_index("item")
+        desc = [stats.loc[its].reset_index().assign(construct=c)[["construct", *stats.reset_index().columns]]
+                for c, its in constructs.items()]
     return MeasurementResults(scales=scales, structure=structure,
                               item_descriptives=pd.concat(desc, ignore_index=True), choices=choices)
