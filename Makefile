@@ -46,7 +46,7 @@ COMMON := $(ENV_STAMP) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = @$(PY) -m analysis.build.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
-.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench fuzz check-raw print-outputs FORCE
+.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench fuzz check-raw print-outputs robustness FORCE
 
 help: ## Show this help
 	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
@@ -146,6 +146,26 @@ endif
 $(STAGES_MK): stages.toml src/analysis/build/stages.py $(PARAMS) $(wildcard notebooks/*.ipynb)
 	@$(PY) -m analysis.build.stages makefile $@ $(PARAMS)
 
+# --------------------------------------------------------------------------- sweeps (notebook 08)
+# The robustness sweep and the Monte Carlo recovery study run outside notebook 08, through the
+# sweep engine (python -m analysis.sweep), wherever SWEEP_ENGINE and SWEEP_WORKERS say; a progress
+# bar shows on the terminal. Every task's result is cached in build/sweep/cache under a hash of the
+# package source, so an unchanged sweep reads all of them back. The sweeps read the parameters
+# notebook 08 declares (build/params/08_robustness.yaml, rewritten only when one of them changes);
+# the robustness sweep also reads the raw files its dependency file lists (written as it runs).
+SWEEP_DIR := $(BUILD)/sweep
+SWEEP_PARAMS := $(BUILD)/params/08_robustness.yaml
+SWEEP = @$(PY) -m analysis.sweep $(1) --params $(SWEEP_PARAMS) --out $@ --cache $(SWEEP_DIR)/cache
+-include $(SWEEP_DIR)/robustness.json.d
+
+$(SWEEP_DIR)/robustness.json: $(SWEEP_PARAMS) $(COMMON)
+	$(call SWEEP,robustness)
+
+$(SWEEP_DIR)/recovery.json: $(SWEEP_PARAMS) $(COMMON) data/raw/codebook.yaml
+	$(call SWEEP,recovery)
+
+robustness: $(ENV_STAMP) $(OUT_08_robustness) ## Specification curve, parameter recovery and planning tables (notebook 08; SWEEP_WORKERS=n)
+
 # --------------------------------------------------------------------------- paper
 PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex
 
@@ -185,8 +205,9 @@ FUZZ_CASES ?= 10000
 fuzz: $(ENV_STAMP) ## Fuzz the importers, the case tables and the codebook loader: FUZZ_CASES mutated inputs (default 10000); summary and reproducers in build/fuzz
 	$(PY) tools/fuzz.py --cases $(FUZZ_CASES) --out build/fuzz
 
-bench: $(ENV_STAMP) ## Measure time and peak memory of each pipeline step (writes build/bench.json)
-	$(PY) tools/bench.py
+bench: $(ENV_STAMP) ## Time the measurement core beside R psych/lavaan (n = 300 to 300,000), the build's fixed costs and each step; writes bench/ [BENCH_SIZES=300,3000 BENCH_REPEAT=n BENCH_R=no BENCH_FIXED=no]
+	$(PY) tools/bench.py $(if $(BENCH_SIZES),--sizes "$(BENCH_SIZES)") $(if $(BENCH_REPEAT),--repeat "$(BENCH_REPEAT)") \
+	  $(if $(filter no,$(BENCH_R)),--no-r) $(if $(filter no,$(BENCH_FIXED)),--no-fixed)
 
 lab: $(ENV_STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

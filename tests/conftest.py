@@ -14,6 +14,7 @@ in :data:`ALLOWED_SKIPS_IN_CI` (a fixture that lives outside the repository).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,6 +24,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_WJX = ROOT.parent / "shared" / "fixtures" / "wjx"
 SHARED_SKIP_REASON = "../shared/fixtures/wjx is not present beside this checkout"
+
+#: Replications of the recovery study in the test build (the `built` fixture); params.yaml ships more.
+TEST_RECOVERY_REPS = 60
 
 #: The only skips allowed when CI=true: material that is not part of the repository.
 ALLOWED_SKIPS_IN_CI = (SHARED_SKIP_REASON,)
@@ -114,6 +118,14 @@ def built(tmp_path_factory) -> Path:
             raise pytest.UsageError("JCOUNTY_TEST_BUILT is a developer's shortcut and is refused under CI=true")
         return Path(reuse)
     dest = copy_tree(tmp_path_factory.mktemp("clone") / "repo")
+    # The shipped recovery study (500 replications, about ten minutes on two cores) would double the time
+    # of `make test`; the copy runs the same study with fewer replications. 60 are enough to check coverage
+    # within its wider binomial tolerance (tests/test_recovery.py) and change nothing else in the build.
+    params_file = dest / "params.yaml"
+    text = params_file.read_text(encoding="utf-8")
+    reduced = re.sub(r"(?m)^recovery_reps: *\d+", f"recovery_reps: {TEST_RECOVERY_REPS}", text)
+    assert reduced != text, "params.yaml has no recovery_reps line to reduce"
+    params_file.write_text(reduced, encoding="utf-8")
     proc = make(dest, "all")
     (dest / "build" / "make-all.out").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     return dest

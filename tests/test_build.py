@@ -189,12 +189,14 @@ def test_no_missfont_log_anywhere(built):
 def test_make_all_prints_one_line_per_stage(built):
     """The terminal shows what ran, not the tools' chatter (kernel warnings, pip notices, TeX output)."""
     lines = (built / "build" / "make-all.out").read_text(encoding="utf-8").splitlines()
-    allowed = re.compile(r"^(LaTeX toolchain: |Python environment: |parameters written to |notebook |paper |site |Paper: )")
+    allowed = re.compile(r"^(LaTeX toolchain: |Python environment: |parameters written to |notebook |sweep |paper |site "
+                         r"|Paper: )")
     noise = [ln for ln in lines if not allowed.match(ln)]
     assert noise == [], f"make all printed lines that are not a stage's one line: {noise[:5]}"
     n_notebooks = len(list((built / "notebooks").glob("*.ipynb")))
     assert sum(ln.startswith("notebook ") for ln in lines) == n_notebooks
     assert sum(ln.startswith("paper ") for ln in lines) == 1
+    assert sum(ln.startswith("sweep ") for ln in lines) == 2  # the robustness sweep and the recovery study
 
 
 def test_site_index_lists_every_notebook_and_the_paper(built):

@@ -1,6 +1,6 @@
 """The package's layers import one way only (analysis/__init__.py lists them in order).
 
-core ← data ← measure ← simulate ← findings ← exhibits ← build: a module may import
+core ← data ← measure ← simulate ← findings ← exhibits ← sweep ← build: a module may import
 from its own layer and the layers before it, never from a later one, so that the
 statistics cannot come to depend on the build or on a notebook's needs. Checked
 on the source (every import statement, lazy ones inside functions included).
