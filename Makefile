@@ -99,7 +99,9 @@ $(BROWSER_STAMP): Makefile
 # and an unknown parameter stops make before anything runs.
 ifneq ($(wildcard $(ENV_STAMP)),)
 ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench fuzz,$(or $(MAKECMDGOALS),help)),)
-PARAMS_ERROR := $(shell mkdir -p $(BUILD) && $(PY) -m analysis.core.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
+# (JCOUNTY_ROOT is given explicitly: GNU make before 4.4 does not export variables to $(shell), and
+# without it a copy of the repository that shares this .venv would read the params.yaml of the checkout)
+PARAMS_ERROR := $(shell mkdir -p $(BUILD) && JCOUNTY_ROOT=$(CURDIR) $(PY) -m analysis.core.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
 ifneq ($(PARAMS_ERROR),)
 $(error $(PARAMS_ERROR))
 endif
