@@ -226,3 +226,79 @@ def test_a_parameter_reruns_only_the_notebooks_that_read_it(scratch_build):
     # a dry run writes the resolved parameters without running: the first override's readers stay planned
     planned = _runs(_make(scratch_build, "-n", "all", "CASE_RULES={high_score: 85}", "SEED=7").stdout)
     assert sorted(planned) == sorted(set(readers) | set(rule_readers))
+
+
+
+NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
+#: Face index of each region in Debian's Noto CJK collections (fc-query): JP, KR, SC, TC, HK.
+NOTO_FACES = {"jp": 0, "kr": 1, "sc": 2, "tc": 3, "hk": 4}
+
+
+def _pdf_cjk_glyphs(pdf: Path) -> dict[str, dict[int, set[int]]]:
+    """For each embedded Noto CJK font: Unicode → the CIDs (glyph ids) its ToUnicode map gives it.
+
+    A small reader of the PDF's own structures (no PDF library is a dependency): the font
+    dictionaries sit in compressed object streams, their ToUnicode maps in Flate streams.
+    """
+    import zlib
+
+    data = pdf.read_bytes()
+
+    def stream_of(num: int) -> bytes:
+        m = re.search(rb"(?<![0-9])%d 0 obj.*?stream\r?\n" % num, data, re.S)
+        return zlib.decompressobj().decompress(data[m.end():m.end() + 4_000_000]) if m else b""
+
+    texts = [data]
+    for m in re.finditer(rb"/Type\s*/ObjStm.*?stream\r?\n", data, re.S):
+        try:
+            texts.append(zlib.decompressobj().decompress(data[m.end():m.end() + 4_000_000]))
+        except zlib.error:
+            continue
+    fonts: dict[str, dict[int, set[int]]] = {}
+    for text in texts:
+        for m in re.finditer(rb"<<((?:(?!<<|>>).)*?)>>", text, re.S):  # dictionaries without nested ones
+            base = re.search(rb"/BaseFont\s*/([^\s/<>\[\]()]+)", m.group(1))
+            ref = re.search(rb"/ToUnicode\s+(\d+)\s+0\s+R", m.group(1))
+            if not base or not ref or b"CJK" not in base.group(1):
+                continue
+            name = base.group(1).decode()
+            found = fonts.setdefault(name.split("+")[-1], {})
+            for cid, uni in re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4})>", stream_of(int(ref.group(1)))):
+                found.setdefault(int(uni, 16), set()).add(int(cid, 16))
+    return fonts
+
+
+def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built):
+    """Every CJK character is drawn with the glyph of the collections' Simplified Chinese face.
+
+    pdffonts names every face of a Noto CJK collection after the collection's first one
+    (``NotoSerifCJKjp-Regular``): the faces share one CFF table and differ in their character
+    maps, which send about 8,600 ideographs (效, 管, 数 ...) to a different glyph in each region.
+    So the check is on the glyphs: for each such character in the paper, the glyph ids that its
+    ToUnicode entries name must be the SC face's, never only the JP, KR, TC or HK one's.
+    """
+    fontTools = pytest.importorskip("fontTools.ttLib")
+    fonts = _pdf_cjk_glyphs(built / "paper/build/main.pdf")
+    assert fonts, "the paper embeds no Noto CJK font"
+    checked, wrong = 0, []
+    for font, used in fonts.items():
+        family = "NotoSerifCJK" if font.startswith("NotoSerifCJK") else "NotoSansCJK"
+        weight = "Bold" if "-Bold" in font else "Regular"
+        collection = NOTO_CJK / f"{family}-{weight}.ttc"
+        if not collection.exists():
+            continue
+        faces = fontTools.TTCollection(str(collection)).fonts
+        offset = 5 if "Mono" in font else 0  # the sans collection's monospaced faces follow its five
+        maps = {r: faces[i + offset]["cmap"].getBestCmap() for r, i in NOTO_FACES.items()}
+        for u, cids in used.items():
+            if not 0x4E00 <= u <= 0x9FFF or u not in maps["sc"]:
+                continue
+            sc = faces[NOTO_FACES["sc"] + offset].getGlyphID(maps["sc"][u])
+            others = {faces[NOTO_FACES[r] + offset].getGlyphID(maps[r][u]) for r in maps if u in maps[r]} - {sc}
+            if not others:
+                continue
+            checked += 1
+            if cids & others:
+                wrong.append(f"{chr(u)} ({font})")
+    assert checked > 20, "too few region-dependent ideographs found to check the CJK faces"
+    assert wrong == [], f"drawn with a non-Simplified-Chinese glyph: {''.join(sorted(set(wrong)))}"

@@ -214,3 +214,79 @@ def test_rotation_refuses_unknown_methods_and_leaves_one_factor_alone():
     np.testing.assert_array_equal(rotate(L, "oblimin")[0], L)
     with pytest.raises(ValueError, match="rotation"):
         rotate(np.ones((3, 2)), "quartimax")
+
+
+# ----------------------------------------------------------------------------- one-factor Newton solver
+def _off_diagonal_uls(R: np.ndarray, lam: np.ndarray) -> float:
+    E = R - np.outer(lam, lam)
+    np.fill_diagonal(E, 0.0)
+    return 0.5 * float(np.sum(E * E))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_one_factor_newton_reaches_factor_analyzers_optimum_or_a_lower_one(seed):
+    from analysis.measure.extraction import _one_factor_uls
+
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.choice([60, 300, 3000])), int(rng.integers(4, 36))
+    lam = rng.uniform(0.2, 0.85, p) * rng.choice([-1, 1], p)
+    x = rng.standard_normal((n, 1)) * lam + rng.standard_normal((n, p)) * np.sqrt(1 - lam**2)
+    R = np.corrcoef(x, rowvar=False)
+    ours = extract(R, 1, "minres")[0][:, 0]
+    theirs = _factor_analyzer(R, 1, "minres")[:, 0]
+    # the same solution up to L-BFGS-B's tolerance, and never a worse value of the criterion
+    np.testing.assert_allclose(np.abs(ours), np.abs(theirs), atol=1e-4)
+    assert _off_diagonal_uls(R, ours) <= _off_diagonal_uls(R, theirs) + 1e-12
+    if _one_factor_uls(R) is not None:
+        g = -2 * (R - np.outer(ours, ours) - np.diag(np.diag(R) - ours**2)) @ ours
+        assert np.max(np.abs(g)) < 1e-8  # a stationary point of the criterion
+
+
+def test_one_factor_newton_hands_a_heywood_case_back_to_the_bounded_optimiser():
+    from analysis.measure.extraction import _one_factor_uls
+
+    # three items, the first correlating beyond what a uniqueness ≥ 0.005 allows
+    R = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, 0.6], [0.9, 0.6, 1.0]])
+    assert _one_factor_uls(R) is None
+    L, _ = extract(R, 1, "minres")  # L-BFGS-B with 0.005 <= psi <= 1, as factor_analyzer
+    np.testing.assert_allclose(np.abs(L[:, 0]), np.abs(_factor_analyzer(R, 1, "minres")[:, 0]), atol=1e-4)
+
+
+# ----------------------------------------------------------------------------- tables from shared moments
+def test_scale_tables_equal_the_one_scale_functions_on_gappy_answers(bfi_reverse_scored):
+    from analysis.measure import reliability
+
+    rng = np.random.default_rng(5)
+    data = bfi_reverse_scored.copy()
+    data = data.mask(rng.random(data.shape) < 0.05)
+    constructs = {c: [f"{c}{i}" for i in range(1, 6)] for c in "ACENO"}
+    table = reliability.reliability_table(data, constructs).set_index("construct")
+    totals = reliability.item_total_table(data, constructs)
+    for c, cols in constructs.items():
+        one = reliability.alpha(data[cols]).iloc[0]
+        for col in ("alpha", "alpha_std", "alpha_ci_low", "alpha_duhachek_high", "mean_inter_item_r", "n"):
+            assert table.loc[c, col] == pytest.approx(one[col], abs=1e-12)
+        assert table.loc[c, "omega_total"] == pytest.approx(reliability.omega_total(data[cols]), abs=1e-12)
+        mine = totals[totals["construct"] == c].drop(columns="construct").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, reliability.item_total(data[cols]), check_exact=False, atol=1e-12)
+        # the item means and sds are those of each item's own answers (pandas skips NaN)
+        np.testing.assert_allclose(mine["sd"], data[cols].std().to_numpy(), atol=1e-12)
+
+
+def test_select_columns_copies_only_when_the_selection_differs():
+    from analysis.core.checks import select_columns
+
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    assert select_columns(df, ["a", "b"]) is df
+    picked = select_columns(df, ["b", "a"])
+    assert picked is not df and list(picked.columns) == ["b", "a"]
+    assert list(select_columns(df, ("b",)).columns) == ["b"]
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_item_frame_still_names_an_infinite_answer_among_missing_ones(bad):
+    from analysis.core.checks import item_frame
+
+    df = pd.DataFrame({"q1": [1.0, 2.0, np.nan, 4.0], "q2": [1.0, np.nan, bad, 2.0]})
+    with pytest.raises(ValueError, match="'q2' contains infinite values"):
+        item_frame(df)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -254,7 +255,14 @@ def _rule_flags(df: pd.DataFrame, codebook: Codebook, rules: CleaningRules) -> p
     if rules.straightlining:
         answered = df[items]
         n_answered = answered.notna().sum(axis=1)
-        same = answered.nunique(axis=1, dropna=True) == 1
+        if all(pd.api.types.is_numeric_dtype(answered[c]) for c in answered.columns):
+            # the same as nunique(axis = 1) == 1, without a Python call per row
+            codes = answered.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # rows without any answer
+                same = pd.Series(np.nanmax(codes, axis=1) == np.nanmin(codes, axis=1), index=df.index)
+        else:
+            same = answered.nunique(axis=1, dropna=True) == 1
         # at least half the items answered, and the block contains a reverse item that was answered
         has_reverse = df[[i for i in codebook.reverse_items if i in df.columns]].notna().any(axis=1) \
             if codebook.reverse_items else True
@@ -346,7 +354,9 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
         remaining &= ~hit
         flow.append({"step": step, "rule": rule, "n_before": n_before, "n_excluded": int(hit.sum()),
                      "n_after": int(remaining.sum())})
-    also = flags.apply(lambda r: ";".join(c for c in RULE_ORDER if r[c]), axis=1)
+    marks = flags[list(RULE_ORDER)].fillna(False).astype(bool).to_numpy()
+    also = pd.Series([";".join(c for c, hit in zip(RULE_ORDER, row) if hit) for row in marks.tolist()],
+                     index=flags.index, dtype=object)
     log = pd.DataFrame({
         "case_id": df["case_id"],
         "status": np.where(remaining, "valid", "excluded"),

@@ -24,7 +24,7 @@ from scipy import optimize, special
 
 from .exploratory import _EPS, _corr, _prepared
 from .reliability import as_printed, resolve_cuts
-from analysis.core.checks import check_choice, check_constructs, item_frame, require_columns
+from analysis.core.checks import check_choice, check_constructs, item_frame, require_columns, select_columns
 from .blas import single_threaded
 
 __all__ = ["CFAResult", "FIT_INDICES", "MLFit", "cfa", "ml_cfa", "composite_reliability", "fit_verdicts", "fornell_larcker", "htmt",
@@ -253,7 +253,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     Rosseel, Y. (2012). lavaan. *Journal of Statistical Software*, 48(2).
     """
     items = _check_model(data, model)
-    x = item_frame(data[items], min_items=2, what="data").dropna()
+    x = item_frame(select_columns(data, items), min_items=2, what="data").dropna()
     n = len(x)
     if n < len(items) + 1:
         raise ValueError(f"only {n} complete rows for {len(items)} items; CFA needs more rows")
@@ -433,7 +433,7 @@ def htmt(data: pd.DataFrame, model: Mapping[str, Sequence[str]], variant: str = 
     if variant not in ("htmt", "htmt2"):
         raise ValueError(f"variant must be 'htmt' or 'htmt2', got {variant!r}")
     items = _check_model(data, model)
-    x, _ = _prepared(data[items], missing)
+    x, _ = _prepared(select_columns(data, items), missing)
     R = np.abs(_corr(x))
     pos = {c: i for i, c in enumerate(x.columns)}
     mean = (lambda a: float(np.exp(np.mean(np.log(a))))) if variant == "htmt2" \

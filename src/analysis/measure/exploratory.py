@@ -52,7 +52,7 @@ import pandas as pd
 from scipy import special
 
 from analysis.core.checks import (check_choice, check_constructs, check_frame, check_missing, check_positive_int,
-                                  item_frame, require_columns)
+                                  item_frame, require_columns, select_columns)
 from analysis.core.params import DEFAULTS
 from . import extraction, moments
 from . import rotation as rotation_module
@@ -1098,7 +1098,7 @@ def factor_structure(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     items = [i for its in constructs.values() for i in its]
     if len(set(items)) != len(items):
         raise ValueError("an item belongs to more than one construct in constructs")
-    x = data[items]
+    x = select_columns(data, items)
     k = int(n_factors) if n_factors > 0 else len(constructs)
     with moments.shared(x if missing == "pairwise" else x.dropna()):
         pa = parallel_analysis(x, n_iter=n_iter, seed=seed, quantile=quantile, missing=missing)
@@ -1141,7 +1141,7 @@ def compare_solutions(data: pd.DataFrame, structure: FactorStructure) -> pd.Data
         raise ValueError(f"structure must be a FactorStructure, got {type(structure).__name__}")
     used = structure.efa
     construct_of = structure.assignment.set_index("item")["construct"]
-    x = data[list(construct_of.index)]
+    x = select_columns(data, construct_of.index)
     k, ext, rot, missing = structure.n_factors, used.extraction, used.rotation, structure.missing
     pc = pca(x, k, rotation="varimax", missing=missing)
     fa_vm = efa(x, k, extraction=ext, rotation="varimax", missing=missing)

@@ -35,6 +35,8 @@ __all__ = ["PSI_BOUNDS", "extract", "smc"]
 PSI_BOUNDS = (0.005, 1.0)
 #: Eigenvalues below this are clamped in the ULS objective (factor_analyzer's hack after R's ``fac()``).
 _TINY = np.finfo(float).eps * 100
+#: Newton steps of the one-factor solver before it hands the fit to L-BFGS-B (it converges in 4 to 8)
+_NEWTON_STEPS = 40
 
 
 def smc(R: np.ndarray) -> np.ndarray:
@@ -93,6 +95,59 @@ def _loadings(psi: np.ndarray, R: np.ndarray, k: int, method: str) -> np.ndarray
     return V * np.sqrt(np.maximum(top, 0))
 
 
+def _one_factor_uls(R: np.ndarray, tol: float = 1e-10, max_iter: int = _NEWTON_STEPS) -> np.ndarray | None:
+    """The one-factor minres (ULS) loadings by Newton's method on the loadings, or None.
+
+    Parallel analysis, ω and Harman's test fit some thirty one-factor models per call, and on
+    a 35-item scale scipy's L-BFGS-B spends more time setting itself up than the fit needs
+    (about 3 ms a fit, 2 of them overhead). With one factor the ULS problem is small enough to
+    solve exactly: minimise f(λ) = ½ Σ_{i≠j} (r_ij − λ_i λ_j)², whose gradient is −2 E λ and
+    whose Hessian is 2 (λλᵀ − E) with diagonal 2 (‖λ‖² − λ_i²), where E is R − λλᵀ with a
+    zero diagonal. At its minimum the uniquenesses are ψ = 1 − λ², and the ψ-parameterised
+    objective above has its minimum there too (its gradient −2 diag(R* − LLᵀ) vanishes), so
+    this is the same solution, to the optimiser's tolerance rather than to L-BFGS-B's.
+    Returns None (the caller then runs L-BFGS-B) when Newton's step is not a descent step,
+    when it has not converged in ``max_iter`` steps, or when a uniqueness leaves the bounds.
+    """
+    p = R.shape[0]
+    off = ~np.eye(p, dtype=bool)
+    vals, vecs = np.linalg.eigh(np.where(off, R, np.diag(R) - smc(R)))  # the 1 − SMC start
+    if vals[-1] <= 0:
+        return None
+    lam = vecs[:, -1] * np.sqrt(vals[-1])
+
+    def parts(lam):
+        E = R - np.outer(lam, lam)
+        np.fill_diagonal(E, 0.0)
+        return E, 0.5 * float(np.sum(E * E))
+
+    E, f = parts(lam)
+    for _ in range(max_iter):
+        g = -2 * E @ lam
+        if np.max(np.abs(g)) < tol:
+            psi = np.diag(R) - lam**2
+            if psi.min() < PSI_BOUNDS[0] or psi.max() > PSI_BOUNDS[1]:
+                return None
+            return lam
+        H = 2 * (np.outer(lam, lam) - E)
+        np.fill_diagonal(H, 2 * (lam @ lam - lam**2))
+        try:
+            step = -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return None
+        if g @ step >= 0:  # not a descent direction: the Hessian is not positive definite here
+            return None
+        t = 1.0
+        while True:  # backtracking (Armijo) so that every step lowers f
+            new = lam + t * step
+            E_new, f_new = parts(new)
+            if f_new <= f + 1e-4 * t * (g @ step) or t < 1e-8:
+                break
+            t /= 2
+        lam, E, f = new, E_new, f_new
+    return None
+
+
 def extract(R: np.ndarray, n_factors: int, method: str = "minres") -> tuple[np.ndarray, list[str]]:
     """Unrotated loadings of a minres or ML factor solution of a correlation matrix.
 
@@ -115,6 +170,10 @@ def extract(R: np.ndarray, n_factors: int, method: str = "minres") -> tuple[np.n
     if method not in ("minres", "ml"):
         raise ValueError(f"method must be 'minres' or 'ml', got {method!r}")
     R = np.asarray(R, dtype=float)
+    if n_factors == 1 and method == "minres":
+        lam = _one_factor_uls(R)
+        if lam is not None:  # factor_analyzer's normalisation of the solution, as below
+            return _loadings(np.diag(R) - lam**2, R, 1, method), []
     start = np.diag(R) - smc(R)
     fun = _ml if method == "ml" else _uls
     res = minimize(fun, start, args=(R, n_factors), jac=True, method="L-BFGS-B",

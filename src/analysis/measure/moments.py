@@ -50,12 +50,21 @@ class _Moments:
                 var = np.diag(cov)
                 var_i, var_j = var[:, None], var[None, :]
             else:
-                m = observed.astype(float)
-                mu = np.nanmean(v, axis=0)  # centring first keeps the sums small (no cancellation)
-                z = np.where(observed, v - mu, 0.0)
-                count = m.T @ m
-                sx = z.T @ m                 # sx[i, j]: sum of item i over the rows that answered i and j
-                sxx = (z * z).T @ m
+                # The answers are centred on each item's mean and a missing answer set to 0, so that
+                # z'z is the pairwise sum of cross-products. The other pairwise sums run over the rows
+                # that answered both items: the column sum of item i minus its sum over the rows
+                # where item j is missing. Only the rows with a missing answer enter those products
+                # (a quarter of the rows when 1 % of 32 answers are missing), not all n.
+                z = np.where(observed, v, 0.0)
+                answered = observed.sum(axis=0)
+                z -= z.sum(axis=0) / answered  # centring first keeps the sums small (no cancellation)
+                np.multiply(z, observed, out=z)
+                gap = ~observed.all(axis=1)
+                zg, q = z[gap], (~observed[gap]).astype(float)
+                sx = z.sum(axis=0)[:, None] - zg.T @ q
+                sxx = np.einsum("ij,ij->j", z, z)[:, None] - (zg * zg).T @ q
+                lost = q.sum(axis=0)
+                count = n - lost[:, None] - lost[None, :] + q.T @ q
                 cov = (z.T @ z - sx * sx.T / count) / (count - 1)
                 var_i = (sxx - sx**2 / count) / (count - 1)
                 var_j = var_i.T

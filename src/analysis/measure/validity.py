@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import confirmatory, exploratory, reliability
 from .reliability import as_printed, resolve_cuts
-from analysis.core.checks import check_conf_level, check_constructs, check_missing, require_columns
+from analysis.core.checks import check_conf_level, check_constructs, check_missing, require_columns, select_columns
 from analysis.core.params import DEFAULTS
 from . import moments
 from .blas import single_threaded
@@ -377,7 +377,7 @@ def evaluate_scales(items: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     cut = resolve_cuts(cuts)
     check_constructs(items, constructs)
     cols = [i for c in constructs.values() for i in c]
-    data = items[cols] if missing == "pairwise" else items[cols].dropna()
+    data = select_columns(items, cols) if missing == "pairwise" else items[cols].dropna()
     with moments.shared(data):
         return _evaluate(items, data, constructs, lo=lo, hi=hi, reverse=reverse, missing=missing,
                          conf_level=conf_level, cut=cut)
