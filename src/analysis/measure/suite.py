@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.core.checks import check_choice, check_conf_level, check_missing, check_positive_int, select_columns
+from analysis.core.checks import check_choice, check_conf_level, check_missing, check_positive_int
 from analysis.core.params import DEFAULTS
 from analysis.data.codebook import Codebook
 from . import exploratory, moments, reliability, validity
