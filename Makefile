@@ -40,13 +40,19 @@ export JCOUNTY_ROOT := $(CURDIR)
 
 # Command-line variables become parameter overrides (make all SEED=7 → seed: 7).
 OVERRIDES := $(foreach v,$(sort $(.VARIABLES)),$(if $(filter command line,$(origin $(v))),'$(v)=$($(v))'))
+# `lang` shares its name with the locale variable: a command-line LANG=zh chooses the language of the
+# labels (captured in OVERRIDES above) and must not reach the recipes as a locale (perl, under latexmk,
+# warns about an unknown locale)
+ifeq ($(origin LANG),command line)
+override LANG := C.UTF-8
+endif
 
 PKG_SRC := $(wildcard $(shell find src/analysis -name "*.py" -o -name "*.json" -o -name "*.yaml"))
 COMMON := $(ENV_STAMP) $(PKG_SRC) requirements.lock data/raw/SIMULATED.sha256
 RUN = @$(PY) -m analysis.build.runner $< --params $(PARAMS)
 
 .DEFAULT_GOAL := help
-.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench fuzz check-raw print-outputs robustness FORCE
+.PHONY: all help env tex browser test test-fast lab clean clean-all simulate results bench fuzz check-raw print-outputs robustness verify expected FORCE
 
 help: ## Show this help
 	@echo "J County BPM compendium. Usage: make <target> [NAME=value ...]"
@@ -98,7 +104,7 @@ $(BROWSER_STAMP): Makefile
 # while make reads this file (not as a recipe), so that `make -n` shows the truth
 # and an unknown parameter stops make before anything runs.
 ifneq ($(wildcard $(ENV_STAMP)),)
-ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench fuzz,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out results help print-outputs clean clean-all check-raw bench fuzz verify,$(or $(MAKECMDGOALS),help)),)
 # (JCOUNTY_ROOT is given explicitly: GNU make before 4.4 does not export variables to $(shell), and
 # without it a copy of the repository that shares this .venv would read the params.yaml of the checkout)
 PARAMS_ERROR := $(shell mkdir -p $(BUILD) && JCOUNTY_ROOT=$(CURDIR) $(PY) -m analysis.core.params resolve $(PARAMS) $(OVERRIDES) 2>&1 >/dev/null)
@@ -141,7 +147,7 @@ check-raw: ## Verify data/raw against its SHA256SUMS
 STAGES_MK := $(BUILD)/stages.mk
 NOTEBOOK_OUTPUTS :=
 STAGE_NAMES :=
-ifneq ($(filter-out results help clean clean-all check-raw bench fuzz simulate env tex browser,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(filter-out results help clean clean-all check-raw bench fuzz simulate env tex browser verify,$(or $(MAKECMDGOALS),help)),)
 -include $(STAGES_MK)
 endif
 
@@ -169,13 +175,17 @@ $(SWEEP_DIR)/recovery.json: $(SWEEP_PARAMS) $(COMMON) data/raw/codebook.yaml
 robustness: $(ENV_STAMP) $(OUT_08_robustness) ## Specification curve, parameter recovery and planning tables (notebook 08; SWEEP_WORKERS=n)
 
 # --------------------------------------------------------------------------- paper
-PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex
+PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex paper/generated/appendix_provenance.tex
+
+paper/generated/appendix_provenance.tex: $(ENV_STAMP) stages.toml requirements.lock $(wildcard data/raw/*) src/analysis/build/paper.py
+	@mkdir -p paper/generated
+	@$(PY) -m analysis.build.paper appendix $@
 
 paper/generated/tab_parameters.tex: $(PARAMS) params.yaml src/analysis/build/paper.py
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.build.paper parameters $(PARAMS) $@
 
-paper/generated/provenance.tex: $(ENV_STAMP) data/processed/survey_status.json data/processed/cases_status.json $(BUILD)/commit.txt
+paper/generated/provenance.tex: $(ENV_STAMP) data/processed/survey_status.json data/processed/cases_status.json $(BUILD)/commit.txt stages.toml
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.build.paper provenance $@
 
@@ -210,6 +220,14 @@ fuzz: $(ENV_STAMP) ## Fuzz the importers, the case tables and the codebook loade
 bench: $(ENV_STAMP) ## Time the measurement core beside R psych/lavaan (n = 300 to 300,000), the build's fixed costs and each step; writes bench/ [BENCH_SIZES=300,3000 BENCH_REPEAT=n BENCH_R=no BENCH_FIXED=no]
 	$(PY) tools/bench.py $(if $(BENCH_SIZES),--sizes "$(BENCH_SIZES)") $(if $(BENCH_REPEAT),--repeat "$(BENCH_REPEAT)") \
 	  $(if $(filter no,$(BENCH_R)),--no-r) $(if $(filter no,$(BENCH_FIXED)),--no-fixed)
+
+verify: $(ENV_STAMP) ## The reviewer's check: rebuild from data/raw/ in a scratch copy and compare every result with expected/results/ (exit 1 on a difference)
+	@$(PY) -m analysis.build.verify run --root $(CURDIR)
+
+expected: all ## After an intended change: make results/ the expected results (expected/results/) that make verify compares with
+	@rm -rf expected/results && mkdir -p expected/results
+	@cp results/*.csv results/*.json expected/results/
+	@echo "expected/results: $$(ls expected/results | wc -l) files from this build (commit them with the change)"
 
 lab: $(ENV_STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

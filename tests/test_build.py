@@ -277,7 +277,7 @@ def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built):
     So the check is on the glyphs: for each such character in the paper, the glyph ids that its
     ToUnicode entries name must be the SC face's, never only the JP, KR, TC or HK one's.
     """
-    fontTools = pytest.importorskip("fontTools.ttLib")
+    from fontTools import ttLib as fontTools  # matplotlib's dependency: always installed
     fonts = _pdf_cjk_glyphs(built / "paper/build/main.pdf")
     assert fonts, "the paper embeds no Noto CJK font"
     checked, wrong = 0, []
@@ -302,3 +302,21 @@ def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built):
                 wrong.append(f"{chr(u)} ({font})")
     assert checked > 20, "too few region-dependent ideographs found to check the CJK faces"
     assert wrong == [], f"drawn with a non-Simplified-Chinese glyph: {''.join(sorted(set(wrong)))}"
+
+
+def test_every_table_of_the_paper_has_a_chinese_caption(built):
+    english_only = []
+    for tex in sorted((built / "paper" / "generated").glob("tab_*.tex")):
+        caption = re.search(r"\\caption\{(.*?)\}\\label", tex.read_text(encoding="utf-8"), flags=re.S)
+        if caption and not re.search(r"[\u4e00-\u9fff]", caption.group(1)):
+            english_only.append(tex.name)
+    assert english_only == [], f"tables without a Chinese caption: {english_only}"
+
+
+def test_bilingual_caption_appends_the_chinese_caption_once():
+    from analysis.build.notebook import bilingual_caption
+
+    assert bilingual_caption("htmt", "Ratios (HTMT)") == "Ratios (HTMT) 异质—单质比率（HTMT）"
+    assert bilingual_caption("htmt", "Ratios 比率") == "Ratios 比率"
+    with pytest.raises(ValueError, match="no entry"):
+        bilingual_caption("not_a_table", "English only")

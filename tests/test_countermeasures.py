@@ -56,3 +56,17 @@ def test_execution_threshold_and_confidence_level_are_the_parameters():
     assert "(90% CI 2.0 to 5.0)" in evidence["inflation"] and "below 88%" in evidence["execution"]
     with pytest.raises(ValueError, match="conf_level"):
         countermeasures.countermeasure_table(ipa, CASES, countermeasures.load_catalogue(), conf_level=95)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_driver_that_already_performs_well_is_not_given_more_resources(lang):
+    cat = countermeasures.load_catalogue()
+    ipa = _ipa({"EV": "concentrate here", "PA": "possible overkill", "TG": "keep up the good work",
+                "OS": "low priority"})
+    measure = countermeasures.countermeasure_table(ipa, None, cat, lang=lang).set_index("key")["measure"]
+    assert measure["EV"] == cat["constructs"]["EV"][lang]  # a root cause gets its measure
+    assert measure["OS"] == cat["quadrants"]["low priority"][lang] + cat["constructs"]["OS"][lang]
+    # the drivers the matrix calls well served get the advice to hold the effort, not the investment
+    assert measure["PA"] == cat["quadrants"]["possible overkill"][lang]
+    assert measure["TG"] == cat["quadrants"]["keep up the good work"][lang]
+    assert cat["constructs"]["PA"][lang] not in measure["PA"]

@@ -16,6 +16,7 @@ set-up that every notebook needs lives here once.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,13 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import yaml
 
 from analysis.build import stages, status, style, writers
 from analysis.build.runner import declared_parameters
 from analysis.core import paths
 from analysis.data.codebook import Codebook, load_codebook
+from analysis.exhibits.format import latex_text
 from analysis.exhibits.table import Table, Values
 
 
@@ -128,7 +131,8 @@ class Stage:
         """Write ``paper/generated/tab_<name>.tex`` (and ``results/<name>.csv`` unless LaTeX-only)."""
         self._declared("tables", name)
         return writers.write_table(table.frame, name, generated_dir=paths.GENERATED,
-                                   results_dir=self._table_results_dir(name), caption=table.caption,
+                                   results_dir=self._table_results_dir(name),
+                                   caption=bilingual_caption(name, table.caption),
                                    source=self.source, simulated=self._require_status(),
                                    column_format=table.column_format, formatters=table.formatters,
                                    note=table.note, raw=table.raw, escape=table.escape, font_size=table.font_size)
@@ -212,3 +216,36 @@ def stage(name: str, namespace: Mapping[str, Any], *, quiet: bool = False) -> St
             for kind, record in st.statuses.items():
                 print(f"Data ({kind}):" if len(st.statuses) > 1 else "Data:", record["sentence_en"])
     return st
+
+
+#: The Chinese captions of the tables whose own caption is English only.
+CAPTIONS_ZH = paths.ROOT / "src" / "analysis" / "exhibits" / "captions_zh.yaml"
+
+
+def bilingual_caption(name: str, caption: str, captions_file: Path = CAPTIONS_ZH) -> str:
+    """``caption`` with its Chinese caption from ``captions_zh.yaml`` appended, unless it has Chinese already.
+
+    Parameters
+    ----------
+    name : str
+        The table's declared name (``tab_<name>.tex``).
+    caption : str
+        The English caption (LaTeX).
+    captions_file : Path
+        The YAML map of table name to Chinese caption.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        When the caption has no Chinese and the map has no entry for ``name``.
+    """
+    if re.search(r"[\u4e00-\u9fff]", caption):
+        return caption
+    zh = yaml.safe_load(captions_file.read_text(encoding="utf-8")).get(name)
+    if not zh:
+        raise ValueError(f"table {name!r} has an English-only caption and no entry in {captions_file.name}")
+    return f"{caption} {latex_text(zh)}"

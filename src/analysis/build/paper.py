@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from analysis.build import status
@@ -58,7 +59,40 @@ def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = 
         f"\\newcommand{{\\datastatuszh}}{{{zh}}}",
         f"\\newif\\ifsimulated\\simulated{'true' if simulated else 'false'}",
         f"\\newif\\ifcasessimulated\\casessimulated{'true' if cases_simulated else 'false'}",
+        figure_sources_tex(),
         ""])
+
+
+def figure_sources_tex(stages: dict | None = None) -> str:
+    r"""``\figsource{name}``: the source line under a figure, from the stage that declares it.
+
+    Every figure a stage declares in ``stages.toml`` gets an entry naming its notebook and its
+    file, so that a figure, like a table, says where it comes from; ``\figsource`` of a name no
+    stage declares stops the build with an error.
+
+    Parameters
+    ----------
+    stages : dict, optional
+        :func:`analysis.build.stages.load` (default: the project's stages.toml).
+
+    Returns
+    -------
+    str
+        LaTeX defining one ``figsrc@NAME`` entry per declared figure and ``\figsource``.
+    """
+    from analysis.build import stages as stages_module
+
+    stages = stages_module.load() if stages is None else stages
+    lines = []
+    for stage in stages.values():
+        for fig in stage.outputs.get("figures", ()):
+            notebook = stage.notebook.replace("_", "\\_")
+            lines.append(f"\\expandafter\\def\\csname figsrc@{fig}\\endcsname{{\\texttt{{{notebook}}}}}")
+    lines.append("\\newcommand{\\figsource}[1]{\\par\\smallskip{\\footnotesize Source: "
+                 "\\ifcsname figsrc@#1\\endcsname\\csname figsrc@#1\\endcsname\\else"
+                 "\\errmessage{no stage declares the figure #1}\\fi"
+                 ", \\texttt{figures/\\detokenize{#1}.pdf}.\\par}}")
+    return "\n".join(lines)
 
 
 def write_provenance(out: Path) -> bool:
@@ -152,14 +186,14 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     name = lambda v: breakable(fmt.latex_escape(v))  # noqa: E731
     common = dict(source="params.yaml", simulated=False, font_size="\\footnotesize")
     tex = fmt.table_tex(pd.DataFrame(single), "parameters",
-                           caption="Parameters of this build (params.yaml with command-line overrides)",
+                           caption="Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
                            column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
                            formatters={"Value": code, "Parameter": name}, **common)
     if groups:
         tex += fmt.table_tex(
             pd.DataFrame(groups), "parameter_groups",
             caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
-                    "override one member as NAME='{member: value}')",
+                    "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
             column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
             formatters={"Value": code, "Group": name, "Member": name}, **common)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -258,8 +292,135 @@ def explain_failure(log: Path, console: Path | None = None, limit: int = 30) -> 
     return "\n".join(keep[:limit])
 
 
+#: The packages the appendix lists with their locked versions (the analysis stack of the paper).
+ENVIRONMENT_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "pingouin", "factor-analyzer", "semopy",
+                        "matplotlib", "papermill", "pyreadstat", "dask", "distributed")
+
+
+def locked_versions(lock_text: str, names=ENVIRONMENT_PACKAGES) -> dict[str, str]:
+    """The pinned version of each of ``names`` in a ``requirements.lock`` (``name==version`` lines).
+
+    Parameters
+    ----------
+    lock_text : str
+        The lock file's text.
+    names : iterable of str
+        Distribution names (compared case-insensitively, ``-`` and ``_`` alike).
+
+    Returns
+    -------
+    dict
+        Name → version, for the names the lock pins.
+    """
+    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()  # noqa: E731
+    pins = {norm(m.group(1)): m.group(2) for m in re.finditer(r"(?m)^([A-Za-z0-9_.-]+)==([^\s\\;]+)", lock_text)}
+    return {n: pins[norm(n)] for n in names if norm(n) in pins}
+
+
+def appendix_tex(stages: dict, versions: Mapping[str, str], python: str, tex: str,
+                 checksums: Mapping[str, str], r_reference: Mapping[str, str]) -> str:
+    r"""The appendix a reviewer follows: every exhibit with its notebook and file, the environment, the inputs.
+
+    Parameters
+    ----------
+    stages : dict
+        :func:`analysis.build.stages.load`.
+    versions : mapping
+        Package → version (:func:`locked_versions`).
+    python : str
+        The Python version of the build.
+    tex : str
+        The TeX engine's version line (``xelatex --version``).
+    checksums : mapping
+        Raw input file → SHA-256.
+    r_reference : mapping
+        The versions of R and its packages that made the reference values of the tests.
+
+    Returns
+    -------
+    str
+        LaTeX: a section with three longtables.
+    """
+    esc = lambda t: breakable(t.replace("\\", "/").replace("_", "\\_").replace("#", "\\#"))  # noqa: E731
+    rows = []
+    for stage in stages.values():
+        nb = esc(stage.notebook)
+        for fig in stage.outputs.get("figures", ()):
+            rows.append(f"Figure & \\texttt{{{esc(fig)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(f'figures/{fig}.pdf')}}} \\\\")
+        for tab in stage.outputs.get("tables", ()) + stage.outputs.get("tex_only", ()):
+            out = f"results/{tab}.csv" if tab in stage.outputs.get("tables", ()) else f"paper/generated/tab_{tab}.tex"
+            rows.append(f"Table & \\texttt{{{esc(tab)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(out)}}} \\\\")
+        for val in stage.outputs.get("values", ()):
+            rows.append(f"Numbers & \\texttt{{{esc(val)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(f'results/{val}.json')}}} \\\\")
+    env = [f"Python & {esc(python)} \\\\", f"TeX & {esc(tex)} \\\\"]
+    env += [f"{esc(k)} & {esc(v)} \\\\" for k, v in versions.items()]
+    env += [f"{esc(k)} (test reference values) & {esc(v)} \\\\" for k, v in r_reference.items()]
+    sums = [f"\\texttt{{{esc(f)}}} & \\texttt{{{h[:32]}}}\\allowbreak\\texttt{{{h[32:]}}} \\\\"
+            for f, h in checksums.items()]
+    head = ("\\toprule\n{0} \\\\\n\\midrule\n\\endfirsthead\n\\toprule\n{0} \\\\\n\\midrule\n\\endhead\n"
+            "\\bottomrule\n\\endfoot\n")
+    return "\n".join([
+        "% Generated by python -m analysis.build.paper appendix. Do not edit.",
+        "\\section{Provenance, environment and inputs}\\label{sec:provenance}",
+        "Every exhibit of this paper, the notebook that makes it (its stage in \\texttt{stages.toml}) and the file",
+        "that holds its numbers; the numbers in the text are the keys of the stages' \\texttt{results/*.json}.",
+        "\\begingroup\\footnotesize",
+        "\\begin{longtable}{@{}l >{\\raggedright\\arraybackslash}p{0.25\\linewidth} >{\\raggedright\\arraybackslash}p{0.29\\linewidth} >{\\raggedright\\arraybackslash}p{0.29\\linewidth}@{}}",
+        "\\caption{Exhibits, their notebooks and their files 图表及其来源}\\label{tab:provenance}\\\\",
+        head.format("Kind & Name & Notebook & File") + "\n".join(rows),
+        "\\end{longtable}",
+        "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.38\\linewidth} >{\\raggedright\\arraybackslash}p{0.57\\linewidth}@{}}",
+        "\\caption{The computing environment of this build (versions from \\texttt{requirements.lock}) "
+        "计算环境}\\label{tab:environment}\\\\",
+        head.format("Component & Version") + "\n".join(env),
+        "\\end{longtable}",
+        "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.38\\linewidth} >{\\raggedright\\arraybackslash}p{0.57\\linewidth}@{}}",
+        "\\caption{SHA-256 checksums of the raw inputs in \\texttt{data/raw/} 原始数据校验值}\\label{tab:checksums}\\\\",
+        head.format("File & SHA-256") + "\n".join(sums),
+        "\\end{longtable}",
+        "\\endgroup",
+        ""])
+
+
+def write_appendix(out: Path) -> None:
+    """Write :func:`appendix_tex` for this build to ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        ``paper/generated/appendix_provenance.tex``.
+
+    Returns
+    -------
+    None
+    """
+    import hashlib
+    import json
+    import platform
+    import subprocess
+
+    from analysis.build import stages as stages_module
+
+    lock = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8")
+    try:
+        tex = subprocess.run(["xelatex", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        tex = "xelatex not found"
+    raw = paths.ROOT / "data" / "raw"
+    checksums = {f"data/raw/{p.relative_to(raw).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+    meta_file = paths.ROOT / "tests" / "fixtures" / "r_reference" / "psy_meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+    r_reference = {k: (meta[k].split(" (")[0] if k == "r_version" else meta[k])
+                   for k in ("r_version", "psych", "lavaan", "semTools") if k in meta}
+    text = appendix_tex(stages_module.load(), locked_versions(lock), platform.python_version(), tex, checksums,
+                        {("R" if k == "r_version" else k): v for k, v in r_reference.items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m analysis.build.paper provenance OUT | check-log LOG | parameters RESOLVED OUT | explain-failure LOG [CONSOLE]``.
+    """Command line: ``python -m analysis.build.paper provenance OUT | appendix OUT | check-log LOG | parameters RESOLVED OUT | explain-failure LOG [CONSOLE]``.
 
     Parameters
     ----------
@@ -273,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         to standard error) and always for ``explain-failure``; 2 on a usage error.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure"}:
+    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure", "appendix"}:
         print("usage: python -m analysis.build.paper provenance OUT | check-log LOG | parameters RESOLVED OUT"
               " | explain-failure LOG [CONSOLE]", file=sys.stderr)
         return 2
@@ -286,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[0] == "provenance":
         write_provenance(Path(argv[1]))
+        return 0
+    if argv[0] == "appendix":
+        write_appendix(Path(argv[1]))
         return 0
     problems = check_log(Path(argv[1]))
     for p in problems:

@@ -37,7 +37,7 @@ STAGE_ENV = "JCOUNTY_STAGE"
 OUTPUT_FOLDERS = ("data/processed", "figures", "results", "paper/generated")
 #: Files in the output folders that are not written by a stage (documentation, the paper rule's own files).
 NOT_STAGE_OUTPUTS = {"data/processed/README.md", "data/processed/.gitkeep", "paper/generated/provenance.tex",
-                     "paper/generated/tab_parameters.tex"}
+                     "paper/generated/tab_parameters.tex", "paper/generated/appendix_provenance.tex"}
 README_BEGIN = "<!-- exhibits: generated from stages.toml by `python -m analysis.build.stages readme`; do not edit -->"
 README_END = "<!-- exhibits: end -->"
 

@@ -10,19 +10,22 @@ from analysis.exhibits.table import Table, Values
 #: How the printed table names the basis of each measure.
 BASIS_LABELS = {"root cause": "Root cause", "case finding": "Case finding", "other driver": "Other driver"}
 #: Measure and evidence are prose: wrapped columns of fixed width.
-COLUMN_FORMAT = ("r >{\\raggedright\\arraybackslash}p{1.6cm} >{\\raggedright\\arraybackslash}p{5.8cm} "
-                 ">{\\raggedright\\arraybackslash}p{5.0cm} l")
+COLUMN_FORMAT = ("r >{\\raggedright\\arraybackslash}p{1.6cm} >{\\raggedright\\arraybackslash}p{6.0cm} "
+                 ">{\\raggedright\\arraybackslash}p{5.2cm} l")
 
 _COLUMNS = ["order", "key", "basis", "measure", "evidence", "table"]
 
 
-def countermeasures_table(table: pd.DataFrame) -> Table:
+def countermeasures_table(table: pd.DataFrame, second: pd.Series | None = None) -> Table:
     """The countermeasures in order of priority, each with its evidence and a reference to its table.
 
     Parameters
     ----------
     table : DataFrame
         :func:`analysis.findings.countermeasures.countermeasure_table`.
+    second : Series, optional
+        The same measures in the other language (the table built with the other ``lang``), printed
+        under each measure: the catalogue holds every measure in Chinese and English.
 
     Returns
     -------
@@ -31,10 +34,15 @@ def countermeasures_table(table: pd.DataFrame) -> Table:
         measure to the exhibit that motivates it.
     """
     require_columns(table, _COLUMNS, "table")
+    measure = table["measure"]
+    if second is not None:
+        if len(second) != len(table):
+            raise ValueError(f"second holds {len(second)} measures for a list of {len(table)}")
+        measure = [f"{a} {b}" for a, b in zip(measure, second)]
     printed = pd.DataFrame({"": table["order"], "Basis": table["basis"].map(BASIS_LABELS),
-                            "Measure": table["measure"], "Evidence": table["evidence"], "Table": table["table"]})
+                            "Measure": measure, "Evidence": table["evidence"], "Table": table["table"]})
     return Table(printed, "Countermeasures in order of priority, each with the result that motivates it",
-                 raw=table, column_format=COLUMN_FORMAT, font_size="\\footnotesize",
+                 raw=table, column_format=COLUMN_FORMAT, font_size="\\scriptsize",
                  formatters={"Table": lambda label: f"\\ref{{{label}}}", "": lambda k: str(k)})
 
 

@@ -76,7 +76,7 @@ def sample_description_table(sample: pd.DataFrame) -> Table:
         for _, r in block.iterrows():
             rows.append({"Characteristic": r"\quad " + tex(r["level_en"]), "特征": tex(r["level_zh"]),
                          "$n$": str(int(r["n"])), r"\%": f"{100 * r['pct']:.1f}"})
-    return Table(pd.DataFrame(rows), caption="Respondents (Table 1) 受访者基本情况", raw=sample, column_format="llrr",
+    return Table(pd.DataFrame(rows), caption="Respondents 受访者基本情况", raw=sample, column_format="llrr",
                  escape=False, note=f"Percentages of the respondents who answered the question; "
                                     f"{_n_missing(sample)} missing answers.")
 

@@ -23,6 +23,7 @@ from analysis.exhibits.format import fmt_number, fmt_p, latex_text
 from analysis.exhibits.table import Table, Values
 from analysis.measure.exploratory import (EFASummary, FactorStructure, efa_loadings_display, efa_loadings_long,
                                           kmo_label)
+from analysis.measure.reliability import as_printed
 
 #: How the paper names the extraction methods and rotations.
 EXTRACTION_NAMES = {"minres": "minimum residual (minres)", "ml": "maximum likelihood", "pa": "iterated principal axis"}
@@ -473,7 +474,7 @@ def factor_values(structure: FactorStructure, summary: EFASummary, compare: pd.D
         "kmoOverallLabel": kmo_label(overall), "kmoMin": per_item["msa"].min(),
         "kmoMinItem": per_item.loc[per_item["msa"].idxmin(), "item"], "kmoMax": per_item["msa"].max(),
         "kmoCut": cuts["kmo"], "msaItemCut": cuts["msa_item"],
-        "nMsaBelowCut": int((per_item["msa"] < cuts["msa_item"]).sum()),
+        "nMsaBelowCut": int((as_printed(per_item["msa"]) < cuts["msa_item"]).sum()),  # as the table shows them
         "bartlettChisq": bt["chisq"], "bartlettDf": int(bt["df"]), "bartlettPText": fmt_p(bt["p"]).replace("$<$ ", "< "),
         "nFactorsParallel": suggest["parallel"], "nFactorsKaiser": suggest["kaiser"], "nFactorsScree": suggest["scree"],
         "nFactorsCodebook": structure.n_constructs, "nFactorsUsed": structure.n_factors,

@@ -642,10 +642,10 @@ def describe_item_total(ev: ScaleEvaluation) -> str:
     it = ev.item_total
     low, gain = it.loc[it["below_cut"]], it.loc[it["alpha_gain_if_deleted"] > 0]
     return (f"Corrected item-total correlations range from {it['r_drop'].min():.2f} "
-            f"({it.loc[it['r_drop'].idxmin(), 'item']}) to {it['r_drop'].max():.2f}. {len(low)} item(s) fall below "
+            f"({it.loc[it['r_drop'].idxmin(), 'item']}) to {it['r_drop'].max():.2f}. {len(low)} {'item falls' if len(low) == 1 else 'items fall'} below "
             f"{ev.cuts['item_total']:.2f}: {', '.join(low['item']) or 'none'}"
             + (f" ({int(low['reverse'].sum())} of them reverse-keyed)." if len(low) else ".")
-            + f"\nDeleting {len(gain)} item(s) would raise their scale's α: "
+            + f"\nDeleting {len(gain)} {'item' if len(gain) == 1 else 'items'} would raise their scale's α: "
             + (", ".join(f"{r.item} (+{r.alpha_gain_if_deleted:.3f})" for r in gain.itertuples()) or "none") + ".")
 
 

@@ -109,7 +109,10 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
     """Ordered countermeasures with their evidence.
 
     Root causes (drivers in the "concentrate here" quadrant, by priority) come
-    first, then the case findings whose rule fires, then the other drivers.
+    first, then the case findings whose rule fires, then the other drivers. An other
+    driver gets its construct's measure only in the "low priority" quadrant (weak but less
+    important), marked as second in line; in "keep up the good work" and "possible
+    overkill" it gets the catalogue's ``quadrants`` advice instead (no new resources).
     Drivers without a measure in the catalogue are left out.
 
     Parameters
@@ -176,10 +179,19 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
             if on:
                 rows.append({"basis": "case finding", "key": key, "measure": catalogue["cases"][key][lang],
                              "evidence": evidence[key][0], "table": evidence[key][1]})
+    advice = catalogue.get("quadrants", {})
     for _, r in ipa[ipa["quadrant"] != "concentrate here"].iterrows():
         row = construct_row(r, "other driver")
-        if row:
-            rows.append(row)
+        if not row:
+            continue
+        # the quadrant decides what is proposed: a driver that already performs well is not given
+        # a measure that would invest more in it
+        said = advice.get(r["quadrant"], {}).get(lang)
+        if r["quadrant"] == "low priority":
+            row["measure"] = (said or "") + row["measure"]
+        elif said:
+            row["measure"] = said
+        rows.append(row)
     out = pd.DataFrame(rows, columns=["basis", "key", "measure", "evidence", "table"])
     out.insert(0, "order", range(1, len(out) + 1))
     return out

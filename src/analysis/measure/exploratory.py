@@ -744,8 +744,16 @@ def kmo_label(msa: float) -> str:
     References
     ----------
     Kaiser, H. F. (1974). An index of factorial simplicity. *Psychometrika*, 39, 31-36.
+
+    Notes
+    -----
+    The value is labelled as printed (rounded to ``reliability.PRINTED_DIGITS`` decimals), so
+    that a table never shows 0.800 beside "middling".
     """
-    return next((name for lo, name in KMO_LABELS if msa >= lo), "unacceptable")
+    from .reliability import as_printed
+
+    shown = as_printed(float(msa))
+    return next((name for lo, name in KMO_LABELS if shown >= lo), "unacceptable")
 
 
 def item_assignment(loadings: pd.DataFrame, construct_of: Mapping[str, str],
