@@ -129,12 +129,7 @@ def _alpha_parts(C: np.ndarray) -> dict[str, float]:
 
 def _pairwise_cov(x: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (R ``cov(x, use = "pairwise")``, n - 1)."""
-    C = moments.pairwise_cov(x)
-    if np.isnan(C).any():
-        i, j = np.argwhere(np.isnan(C))[0]
-        raise ValueError(f"columns {x.columns[i]!r} and {x.columns[j]!r} have fewer than "
-                         "2 respondents in common; their covariance is undefined")
-    return C
+    return _checked_cov(moments.pairwise_cov(x), list(x.columns))
 
 
 def _checked_cov(C: np.ndarray, columns: Sequence[str]) -> np.ndarray:
