@@ -175,7 +175,18 @@ $(SWEEP_DIR)/recovery.json: $(SWEEP_PARAMS) $(COMMON) data/raw/codebook.yaml
 robustness: $(ENV_STAMP) $(OUT_08_robustness) ## Specification curve, parameter recovery and planning tables (notebook 08; SWEEP_WORKERS=n)
 
 # --------------------------------------------------------------------------- paper
-PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex paper/generated/appendix_provenance.tex
+PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex paper/generated/appendix_provenance.tex \
+             paper/generated/appendix_instrument.tex paper/generated/appendix_registry.tex
+# each of these rules also writes the Chinese edition's copy in paper/generated/zh/
+
+paper/generated/appendix_instrument.tex: $(ENV_STAMP) data/raw/codebook.yaml src/analysis/build/paper.py
+	@mkdir -p paper/generated
+	@$(PY) -m analysis.build.paper instrument data/raw/codebook.yaml $@
+
+# the registry: every exhibit and number with its stage, notebook, parameters, inputs and results key
+paper/generated/appendix_registry.tex: $(ENV_STAMP) $(NOTEBOOK_OUTPUTS) stages.toml src/analysis/build/registry.py
+	@mkdir -p paper/generated
+	@$(PY) -m analysis.build.registry paper/generated
 
 paper/generated/appendix_provenance.tex: $(ENV_STAMP) stages.toml requirements.lock $(wildcard data/raw/*) src/analysis/build/paper.py
 	@mkdir -p paper/generated
@@ -189,22 +200,31 @@ paper/generated/provenance.tex: $(ENV_STAMP) data/processed/survey_status.json d
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.build.paper provenance $@
 
-paper/build/main.pdf: paper/main.tex $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
+# LATEX(stem): build paper/build/<stem>.pdf with latexmk (XeLaTeX), print its time, check its log
+define LATEX
 	@mkdir -p paper/build
 	@start=$$(date +%s%N); cd paper && { latexmk -xelatex -interaction=nonstopmode -halt-on-error -file-line-error \
-	    -recorder -outdir=build -quiet main.tex >build/latexmk.out 2>&1 \
-	  || { $(CURDIR)/$(PY) -m analysis.build.paper explain-failure build/main.log build/latexmk.out; rm -f build/main.fdb_latexmk missfont.log; exit 1; }; }; \
+	    -recorder -outdir=build -quiet $(1).tex >build/latexmk-$(1).out 2>&1 \
+	  || { $(CURDIR)/$(PY) -m analysis.build.paper explain-failure build/$(1).log build/latexmk-$(1).out; rm -f build/$(1).fdb_latexmk missfont.log; exit 1; }; }; \
 	  if [ -f missfont.log ]; then echo "error: TeX could not find these fonts (paper/missfont.log):"; cat missfont.log; rm -f missfont.log; exit 1; fi; \
-	  t=$$(( ($$(date +%s%N) - start) / 100000000 )); printf 'paper    %-26s %3d.%d s  -> %s\n' main.tex $$((t / 10)) $$((t % 10)) paper/build/main.pdf
-	@$(PY) -m analysis.build.paper check-log paper/build/main.log || { rm -f paper/build/main.pdf paper/build/main.fdb_latexmk; exit 1; }
-	@touch $@
+	  t=$$(( ($$(date +%s%N) - start) / 100000000 )); printf 'paper    %-26s %3d.%d s  -> %s\n' $(1).tex $$((t / 10)) $$((t % 10)) paper/build/$(1).pdf
+	@$(PY) -m analysis.build.paper check-log paper/build/$(1).log || { rm -f paper/build/$(1).pdf paper/build/$(1).fdb_latexmk; exit 1; }
+	@touch paper/build/$(1).pdf
+endef
+
+paper/build/main.pdf: paper/main.tex $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP)
+	$(call LATEX,main)
+
+# the Chinese edition: the same generated numbers, its own prose (paper/sections-zh/), tables and figures
+paper/build/main-zh.pdf: paper/main-zh.tex $(wildcard paper/sections-zh/*.tex) $(wildcard paper/sections/*.tex) paper/references.bib $(NOTEBOOK_OUTPUTS) $(PAPER_GEN) $(TEX_STAMP) paper/build/main.pdf
+	$(call LATEX,main-zh)
 
 SITE_INDEX := $(NBOUT)/index.html
 $(SITE_INDEX): paper/build/main.pdf $(NOTEBOOK_OUTPUTS) src/analysis/build/site.py
 	@$(PY) -m analysis.build.site index $(NBOUT) paper/build/main.pdf
 
-all: $(ENV_STAMP) paper/build/main.pdf $(SITE_INDEX) ## Build everything: environment, data, notebooks, figures, tables, paper PDF
-	@echo "Paper: paper/build/main.pdf · executed notebooks: $(NBOUT)/index.html"
+all: $(ENV_STAMP) paper/build/main.pdf paper/build/main-zh.pdf $(SITE_INDEX) ## Build everything: environment, data, notebooks, figures, tables, both editions of the paper
+	@echo "Paper: paper/build/main.pdf, Chinese edition paper/build/main-zh.pdf · executed notebooks: $(NBOUT)/index.html"
 
 # --------------------------------------------------------------------------- checks
 test: $(ENV_STAMP) $(TEX_STAMP) $(BROWSER_STAMP) ## Run the test suite (includes the end-to-end build of the PDF)
@@ -233,7 +253,7 @@ lab: $(ENV_STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean: ## Remove everything the build made (keeps .venv and data/raw)
-	rm -rf $(BUILD) paper/build paper/generated results figures/*.pdf figures/*.png
+	rm -rf $(BUILD) paper/build paper/generated results figures/*.pdf figures/*.png figures/zh
 	find data/processed -type f ! -name README.md ! -name .gitkeep -delete
 
 clean-all: clean ## Also remove the virtual environment

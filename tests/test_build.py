@@ -195,7 +195,7 @@ def test_make_all_prints_one_line_per_stage(built):
     assert noise == [], f"make all printed lines that are not a stage's one line: {noise[:5]}"
     n_notebooks = len(list((built / "notebooks").glob("*.ipynb")))
     assert sum(ln.startswith("notebook ") for ln in lines) == n_notebooks
-    assert sum(ln.startswith("paper ") for ln in lines) == 1
+    assert sum(ln.startswith("paper ") for ln in lines) == 2  # the English paper and its Chinese edition
     assert sum(ln.startswith("sweep ") for ln in lines) == 2  # the robustness sweep and the recovery study
 
 
@@ -268,7 +268,8 @@ def _pdf_cjk_glyphs(pdf: Path) -> dict[str, dict[int, set[int]]]:
     return fonts
 
 
-def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built):
+@pytest.mark.parametrize("pdf", ["main.pdf", "main-zh.pdf"])
+def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built, pdf):
     """Every CJK character is drawn with the glyph of the collections' Simplified Chinese face.
 
     pdffonts names every face of a Noto CJK collection after the collection's first one
@@ -278,7 +279,7 @@ def test_the_paper_draws_chinese_with_the_simplified_chinese_glyphs(built):
     ToUnicode entries name must be the SC face's, never only the JP, KR, TC or HK one's.
     """
     from fontTools import ttLib as fontTools  # matplotlib's dependency: always installed
-    fonts = _pdf_cjk_glyphs(built / "paper/build/main.pdf")
+    fonts = _pdf_cjk_glyphs(built / "paper/build" / pdf)
     assert fonts, "the paper embeds no Noto CJK font"
     checked, wrong = 0, []
     for font, used in fonts.items():
@@ -319,3 +320,69 @@ def test_bilingual_caption_appends_the_chinese_caption_once():
     assert bilingual_caption("htmt", "Ratios (HTMT)") == "Ratios (HTMT) 异质—单质比率（HTMT）"
     assert bilingual_caption("htmt", "Ratios 比率") == "Ratios 比率"
     assert bilingual_caption("not_a_table", "English only") == "English only"  # a new stage's table
+
+
+def test_the_chinese_edition_is_built_from_chinese_exhibits_only(built):
+    """main-zh.pdf: a clean log, every table and values file in its Chinese version, every figure from figures/zh/."""
+    from analysis.build.paper import check_log
+    from analysis.build.stages import load
+
+    pdf = built / "paper" / "build" / "main-zh.pdf"
+    assert pdf.exists() and pdf.stat().st_size > 20_000
+    assert check_log(built / "paper" / "build" / "main-zh.log") == []      # fallbacks to English included
+    stages = load(built / "stages.toml")
+    zh = built / "paper" / "generated" / "zh"
+    for s in stages.values():
+        for t in s.outputs.get("tables", ()) + s.outputs.get("tex_only", ()):
+            assert (zh / f"tab_{t}.tex").exists(), t
+        for v in s.outputs.get("values", ()):
+            en = (built / "paper" / "generated" / f"values_{v}.tex").read_text(encoding="utf-8")
+            cn = (zh / f"values_{v}.tex").read_text(encoding="utf-8")
+            assert en.count("\\newcommand") == cn.count("\\newcommand"), v
+        for f in s.outputs.get("figures", ()):
+            assert (built / "figures" / "zh" / f"{f}.pdf").exists(), f
+    recorded = (built / "paper" / "build" / "main-zh.fls").read_text(encoding="utf-8")
+    figures = set(re.findall(r"^INPUT .*?figures/(\S+\.pdf)$", recorded, flags=re.M))
+    assert figures and all(f.startswith("zh/") for f in figures), sorted(figures)
+
+
+def test_nothing_in_the_chinese_exhibits_is_left_in_english(built):
+    """Every header, text cell, label and text macro of the shipped data's exhibits has its Chinese."""
+    left = {}
+    for tex in sorted((built / "paper" / "generated" / "zh").glob("*.tex")):
+        for line in tex.read_text(encoding="utf-8").splitlines():
+            if "untranslated: " in line:
+                left[tex.name] = line.split("untranslated: ", 1)[1]
+    for nb in sorted((built / "build" / "notebooks").glob("*.ipynb")):
+        text = nb.read_text(encoding="utf-8")
+        for hit in re.findall(r"Left in English in figures/zh/[^\\]*", text):
+            left[nb.name] = hit
+        assert "missing from font" not in text, f"{nb.name}: matplotlib drew a glyph its fonts lack"
+    assert left == {}, left
+
+
+def test_every_generated_number_links_to_its_registry_row(built):
+    """Each linked macro has its anchor in the registry appendix, each exhibit its anchor in the provenance one."""
+    import json
+
+    from analysis.build import registry
+    from analysis.build.stages import load
+
+    gen = built / "paper" / "generated"
+    linked = registry.linked_macros(gen)
+    assert len(linked) > 300
+    reg = json.loads((gen / "registry.json").read_text(encoding="utf-8"))
+    for folder in (gen, gen / "zh"):
+        appendix = (folder / "appendix_registry.tex").read_text(encoding="utf-8")
+        anchors = set(re.findall(r"\\hypertarget\{reg:([A-Za-z]+)\}", appendix))
+        assert set(linked) <= anchors, sorted(set(linked) - anchors)[:5]
+        provenance = (folder / "appendix_provenance.tex").read_text(encoding="utf-8")
+        for e in reg["exhibits"]:
+            assert f"\\hypertarget{{{e['anchor']}}}" in provenance, e["name"]
+    for s in load(built / "stages.toml").values():
+        assert set(reg["stages"][s.name]["inputs"]), s.name             # every stage reads something, hashed
+        for v in s.outputs.get("values", ()):
+            keys = json.loads((built / "results" / f"{v}.json").read_text(encoding="utf-8"))["values"]
+            assert all(reg["numbers"][registry.macro_name(k)]["file"] == f"results/{v}.json" for k in keys)
+    body = (gen / "tab_reliability.tex").read_text(encoding="utf-8")
+    assert "\\regcell{reliability}{" in body                                # table cells link to their table

@@ -25,7 +25,7 @@ def prose_digits(tex: str) -> list[str]:
     tex = re.sub(r"[\d.]+\s*\\(linewidth|textwidth)", " ", tex)
     tex = re.sub(r"\\\\\[\d+pt\]", " ", tex)
     tex = re.sub(r"red!\d+!black", " ", tex)
-    tex = re.sub(r"(\\(re)?newcommand\{?\\\w+\}?)\[\d\]", r"\1", tex)  # macro arity
+    tex = re.sub(r"(\\((re)?newcommand|DeclareRobustCommand)\{?\\[\w@]+\}?)\[\d\]", r"\1", tex)  # macro arity
     tex = re.sub(r"#\d", " ", tex)  # macro arguments
     return [m.group() for m in re.finditer(r".{0,30}\d.{0,30}", tex)]
 

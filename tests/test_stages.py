@@ -167,3 +167,20 @@ def test_a_stage_that_writes_an_undeclared_file_fails(scratch_build):
     assert "notebooks/09_rogue.ipynb broke its declaration in stages.toml" in out, out[-2000:]
     assert "declared but not written: results/other.csv" in out
     assert "written but declared by no stage: results/rogue.csv" in out
+
+
+def test_readme_cells_are_the_cells_that_write_each_exhibit():
+    """The README names, for every figure and table, the notebook cell whose code writes it."""
+    import json
+
+    from analysis.build.stages import exhibit_cells, load, parameters_cell
+
+    for s in load().values():
+        nb = json.loads((ROOT / s.notebook).read_text(encoding="utf-8"))
+        names = list(s.outputs.get("figures", ())) + list(s.outputs.get("tables", ()) + s.outputs.get("tex_only", ()))
+        cells = exhibit_cells(nb, names)
+        assert set(names) <= set(cells), f"{s.name}: no cell writes {set(names) - set(cells)}"
+        for name in names:
+            source = "".join(nb["cells"][cells[name] - 1]["source"])
+            assert f'"{name}"' in source or f"'{name}'" in source, (s.name, name)
+        assert "parameters" in nb["cells"][parameters_cell(nb) - 1]["metadata"]["tags"]

@@ -30,6 +30,7 @@ from analysis.build import stages, status, style, writers
 from analysis.build.runner import declared_parameters
 from analysis.core import paths
 from analysis.data.codebook import Codebook, load_codebook
+from analysis.exhibits import zh
 from analysis.exhibits.format import latex_text
 from analysis.exhibits.table import Table, Values
 
@@ -64,6 +65,7 @@ class Stage:
     simulated: bool | None = None
     status: dict[str, Any] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _glossary: Any = None
 
     # ------------------------------------------------------------------ reading
     @property
@@ -127,15 +129,39 @@ class Stage:
         self.statuses[kind] = self.status
         return status.write_status(self.simulated, kind)
 
+    @property
+    def glossary(self) -> zh.Glossary:
+        """The English → Chinese glossary of the Chinese edition's exhibits (see :mod:`analysis.exhibits.zh`)."""
+        if self._glossary is None:
+            self._glossary = stage_glossary(self.params.get("codebook"))
+        return self._glossary
+
     def table(self, name: str, table: Table) -> paths.Written:
-        """Write ``paper/generated/tab_<name>.tex`` (and ``results/<name>.csv`` unless LaTeX-only)."""
+        """Write ``paper/generated/tab_<name>.tex`` (and ``results/<name>.csv`` unless LaTeX-only).
+
+        The Chinese edition's copy, ``paper/generated/zh/tab_<name>.tex``, has the
+        Chinese caption and the header and text cells translated by :attr:`glossary`.
+        """
         self._declared("tables", name)
-        return writers.write_table(table.frame, name, generated_dir=paths.GENERATED,
-                                   results_dir=self._table_results_dir(name),
-                                   caption=bilingual_caption(name, table.caption),
-                                   source=self.source, simulated=self._require_status(),
-                                   column_format=table.column_format, formatters=table.formatters,
-                                   note=table.note, raw=table.raw, escape=table.escape, font_size=table.font_size)
+        simulated = self._require_status()
+        written = writers.write_table(table.frame, name, generated_dir=paths.GENERATED,
+                                      results_dir=self._table_results_dir(name),
+                                      caption=bilingual_caption(name, table.caption),
+                                      source=self.source, simulated=simulated,
+                                      column_format=table.column_format, formatters=table.formatters,
+                                      note=table.note, raw=table.raw, escape=table.escape,
+                                      font_size=table.font_size)
+        g = self.glossary
+        before = set(g.missing)
+        frame, column_format = zh.drop_english_twins(table.frame, table.column_format, g)
+        frame = g.frame(frame)
+        formatters = {g(str(k)): f for k, f in table.formatters.items()}
+        writers.write_table(frame, name, generated_dir=paths.GENERATED_ZH, results_dir=None,
+                            caption=zh_caption(name, table.caption), source=self.source, simulated=simulated,
+                            column_format=column_format, formatters=formatters, note=table.note,
+                            escape=table.escape, font_size=table.font_size, lang="zh")
+        _note_missing(paths.GENERATED_ZH / f"tab_{name}.tex", g.missing - before)
+        return written
 
     def placeholder(self, name: str, reason: str, columns: list[str] | None = None) -> paths.Written:
         """Write declared table ``name`` as a comment-only file and an empty CSV (see ``writers.write_placeholder``).
@@ -144,6 +170,8 @@ class Stage:
         against the simulated truth on a real survey: the paper prints nothing there.
         """
         self._declared("tables", name)
+        writers.write_placeholder(name, generated_dir=paths.GENERATED_ZH, results_dir=None, source=self.source,
+                                  reason=reason)
         return writers.write_placeholder(name, generated_dir=paths.GENERATED,
                                          results_dir=self._table_results_dir(name), source=self.source,
                                          reason=reason, columns=columns)
@@ -159,11 +187,34 @@ class Stage:
         written = writers.write_values(v.values, name, generated_dir=paths.GENERATED, results_dir=paths.RESULTS,
                                        source=self.source, digits=v.digits)
         print(f"{len(v.values)} values written to {paths.relative(written)} (unrounded: results/{name}.json)")
+        # The Chinese edition's copy: a text value's ``<key>_zh`` twin when the notebook gives one, else the glossary's
+        g = self.glossary
+        before = set(g.missing)
+        zh_values = {k: (g.embedded(v.values[f"{k}_zh"]) if f"{k}_zh" in v.values else g(x)) if isinstance(x, str)
+                     else x for k, x in v.values.items()}
+        missing = sorted(g.missing - before)
+        writers.write_values(zh_values, name, generated_dir=paths.GENERATED_ZH, results_dir=None, source=self.source,
+                             digits=v.digits, comment="Chinese edition: text values translated (analysis.exhibits.zh)"
+                             + (f"; untranslated: {' | '.join(missing)}" if missing else ""))
+        if missing:
+            print(f"Left in English in the Chinese edition's values: {'; '.join(missing)}")
 
     def figure(self, fig: plt.Figure, name: str) -> paths.Written:
-        """Save ``fig`` as ``figures/<name>.pdf`` and ``.png`` (stamped when simulated) and show it."""
+        """Save ``fig`` as ``figures/<name>.pdf`` and ``.png`` (stamped when simulated) and show it.
+
+        The Chinese edition's copy (``figures/zh/<name>``) is the same figure with
+        its texts translated by :attr:`glossary`.
+        """
         self._declared("figures", name)
-        return paths.Written(style.show(fig, name, paths.FIGURES, simulated=self._require_status()))
+        simulated = self._require_status()
+        pdf = style.save(fig, paths.FIGURES / name, simulated=simulated)
+        g = self.glossary
+        before = set(g.missing)
+        zh.translate_figure(fig, g)
+        style.save(fig, paths.FIGURES_ZH / name, simulated=False)      # the stamp is there, translated
+        if g.missing - before:
+            print(f"Left in English in figures/zh/{name}: " + "; ".join(sorted(g.missing - before)))
+        return paths.Written(style.show_saved(fig, pdf))
 
     def processed(self, frame: pd.DataFrame, name: str, **csv_options: Any) -> paths.Written:
         """Write ``data/processed/<name>`` as CSV (LF line ends, no index; ``csv_options`` to ``to_csv``)."""
@@ -220,6 +271,64 @@ def stage(name: str, namespace: Mapping[str, Any], *, quiet: bool = False) -> St
 
 #: The Chinese captions of the tables whose own caption is English only.
 CAPTIONS_ZH = paths.ROOT / "src" / "analysis" / "exhibits" / "captions_zh.yaml"
+
+
+def stage_glossary(codebook: str | None = None) -> zh.Glossary:
+    """The glossary of a stage: its codebook's, the case schema's and the countermeasures' pairs, the indicator tree.
+
+    Parameters
+    ----------
+    codebook : str, optional
+        The stage's ``codebook`` parameter (repository-relative).
+
+    Returns
+    -------
+    Glossary
+    """
+    sources = []
+    files = [paths.ROOT / codebook] if codebook else []
+    files += [paths.ROOT / "src" / "analysis" / "data" / "case_schema.yaml",
+              paths.ROOT / "src" / "analysis" / "findings" / "countermeasures.yaml"]
+    for f in files:
+        if f.is_file():
+            sources.append(yaml.safe_load(f.read_text(encoding="utf-8")))
+    extra: dict[str, str] = {}
+    tree = paths.CASE_WEIGHTS
+    if tree.is_file():
+        frame = pd.read_csv(tree, dtype=str, keep_default_na=False)
+        for level in ("l1", "l2", "l3"):
+            if {level, f"{level}_en"} <= set(frame.columns):
+                extra.update(dict(zip(frame[f"{level}_en"], frame[level])))
+    return zh.glossary(sources, extra)
+
+
+def zh_caption(name: str, caption: str, captions_file: Path = CAPTIONS_ZH) -> str:
+    """The Chinese edition's caption of table ``name``: its entry in ``captions_zh.yaml``, else ``caption``.
+
+    Parameters
+    ----------
+    name : str
+        The table's declared name.
+    caption : str
+        The caption the notebook gives (LaTeX).
+    captions_file : Path
+        The YAML map of table name to Chinese caption.
+
+    Returns
+    -------
+    str
+    """
+    entry = yaml.safe_load(captions_file.read_text(encoding="utf-8")).get(name)
+    return latex_text(entry) if entry else caption
+
+
+def _note_missing(tex: Path, missing: set[str]) -> None:
+    """Append a comment listing the texts left in English to a Chinese exhibit's file, and print them."""
+    if missing:
+        listed = " | ".join(sorted(missing)).replace("\n", " ")
+        with tex.open("a", encoding="utf-8") as fh:
+            fh.write(f"% untranslated: {listed}\n")
+        print(f"Left in English in {paths.relative(tex)}: {'; '.join(sorted(missing))}")
 
 
 def bilingual_caption(name: str, caption: str, captions_file: Path = CAPTIONS_ZH) -> str:

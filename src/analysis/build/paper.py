@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
+from typing import Any
 from pathlib import Path
 
 from analysis.build import status
@@ -28,11 +29,13 @@ MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) in font (.+?)!
 OVERFULL = re.compile(r"Overfull \\([hv])box \(([\d.]+)pt too (?:wide|high)\) (.*)")
 FONT_SUBST = re.compile(r"LaTeX Font Warning: Font shape `([^']+)' undefined")
 FLOAT_TOO_LARGE = re.compile(r"LaTeX Warning: Float too large for page by ([\d.]+)pt")
+# main-zh.tex's \gen and \zhsection fall back to the English file with this warning
+ZH_FALLBACK = re.compile(r"Package jcounty Warning: (Chinese (?:version|prose) of\s+(?:\(jcounty\)\s*)?\S+)")
 #: An overfull box up to this width is invisible in print; wider ones run into the margin.
 OVERFULL_LIMIT_PT = 2.0
 
 
-def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = None) -> str:
+def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = None, lang: str = "en") -> str:
     r"""Macros for the title page: commit, data status of the survey and of the case tables.
 
     Parameters
@@ -43,6 +46,8 @@ def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = 
         Whether the survey data are simulated.
     cases_simulated : bool, optional
         Whether the case data are simulated; default ``simulated``.
+    lang : {"en", "zh"}
+        The language of the figures' source lines.
 
     Returns
     -------
@@ -59,11 +64,11 @@ def provenance_tex(commit: str, simulated: bool, cases_simulated: bool | None = 
         f"\\newcommand{{\\datastatuszh}}{{{zh}}}",
         f"\\newif\\ifsimulated\\simulated{'true' if simulated else 'false'}",
         f"\\newif\\ifcasessimulated\\casessimulated{'true' if cases_simulated else 'false'}",
-        figure_sources_tex(),
+        figure_sources_tex(lang=lang),
         ""])
 
 
-def figure_sources_tex(stages: dict | None = None) -> str:
+def figure_sources_tex(stages: dict | None = None, lang: str = "en") -> str:
     r"""``\figsource{name}``: the source line under a figure, from the stage that declares it.
 
     Every figure a stage declares in ``stages.toml`` gets an entry naming its notebook and its
@@ -74,11 +79,14 @@ def figure_sources_tex(stages: dict | None = None) -> str:
     ----------
     stages : dict, optional
         :func:`analysis.build.stages.load` (default: the project's stages.toml).
+    lang : {"en", "zh"}
+        "Source:" or "来源：", and the figure's folder (``figures/`` or ``figures/zh/``).
 
     Returns
     -------
     str
-        LaTeX defining one ``figsrc@NAME`` entry per declared figure and ``\figsource``.
+        LaTeX defining one ``figsrc@NAME`` entry per declared figure and ``\figsource``; the
+        source line links to the figure's row of the registry appendix.
     """
     from analysis.build import stages as stages_module
 
@@ -88,10 +96,11 @@ def figure_sources_tex(stages: dict | None = None) -> str:
         for fig in stage.outputs.get("figures", ()):
             notebook = stage.notebook.replace("_", "\\_")
             lines.append(f"\\expandafter\\def\\csname figsrc@{fig}\\endcsname{{\\texttt{{{notebook}}}}}")
-    lines.append("\\newcommand{\\figsource}[1]{\\par\\smallskip{\\footnotesize Source: "
+    word, folder, end = ("来源：", "figures/zh/", "。") if lang == "zh" else ("Source: ", "figures/", ".")
+    lines.append("\\newcommand{\\figsource}[1]{\\par\\smallskip{\\footnotesize \\hyperlink{reg:fig:#1}{" + word + "}"
                  "\\ifcsname figsrc@#1\\endcsname\\csname figsrc@#1\\endcsname\\else"
                  "\\errmessage{no stage declares the figure #1}\\fi"
-                 ", \\texttt{figures/\\detokenize{#1}.pdf}.\\par}}")
+                 ", \\texttt{" + folder + "\\detokenize{#1}.pdf}" + end + "\\par}}")
     return "\n".join(lines)
 
 
@@ -109,18 +118,22 @@ def write_provenance(out: Path) -> bool:
     Returns
     -------
     bool
-        True when the file was written, False when it already held the same text.
+        True when a file was written, False when both already held the same text. The Chinese
+        edition's copy goes to ``zh/`` beside ``out``.
     """
     simulated = status.read_status("survey")["simulated"]
     cases_simulated = status.read_status("cases")["simulated"]
     commit_file = paths.BUILD / "commit.txt"
     commit = commit_file.read_text().strip() if commit_file.exists() else provenance.git_commit()
-    text = provenance_tex(commit, simulated, cases_simulated)
-    if out.exists() and out.read_text(encoding="utf-8") == text:
-        return False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return True
+    written = False
+    for target, lang in ((out, "en"), (out.parent / "zh" / out.name, "zh")):   # both editions
+        text = provenance_tex(commit, simulated, cases_simulated, lang)
+        if target.exists() and target.read_text(encoding="utf-8") == text:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written = True
+    return written
 
 
 def parameter_descriptions(params_source: Path) -> dict[str, str]:
@@ -198,6 +211,111 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
             formatters={"Value": code, "Group": name, "Member": name}, **common)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(tex, encoding="utf-8")
+    # the Chinese edition's copy: headers, captions and source line in Chinese (the meanings are
+    # params.yaml's own comments, kept as written)
+    words = {"Parameter": "参数", "Value": "取值", "Meaning": "含义", "Group": "参数组", "Member": "成员"}
+    lines = tex.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(("Parameter & Value", "Group & Member")):
+            lines[i] = " & ".join(words[w.strip(" \\")] for w in line.split("&")) + r" \\"
+    tex_zh = ("\n".join(lines)
+              .replace("Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
+                       "本次构建的参数（params.yaml 及命令行覆盖值；含义为 params.yaml 中的英文说明）")
+              .replace("Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
+                       "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
+                       "参数组：常用临界值与案例规则（params.yaml；覆盖某一成员：NAME='{member: value}'）")
+              .replace(r"Source: \texttt{params.yaml}.", r"来源：\texttt{params.yaml}。"))
+    (out.parent / "zh").mkdir(parents=True, exist_ok=True)
+    (out.parent / "zh" / out.name).write_text(tex_zh, encoding="utf-8")
+
+
+_INSTRUMENT_KINDS = {"demographic": ("背景信息", "Background"), "item": ("量表题项", "Scale item"),
+                     "attention": ("注意力检验", "Attention check"), "criterion": ("总体评价", "Overall rating"),
+                     "multi-select option": ("多选题选项", "Multi-select option"), "text": ("文本", "Text"),
+                     "open": ("开放题", "Open question")}
+
+
+def instrument_tex(dictionary: Any, anchors: Mapping[int, str], anchors_en: Mapping[int, str],
+                   title: Mapping[str, str], lang: str = "en") -> str:
+    r"""The bilingual instrument as an appendix: every question in Chinese and English, with its answers.
+
+    Parameters
+    ----------
+    dictionary : DataFrame
+        :meth:`analysis.data.codebook.Codebook.data_dictionary` (variable, kind, text_zh, text_en, values).
+    anchors, anchors_en : mapping of int to str
+        The Likert answer labels in Chinese and in English.
+    title : mapping
+        The questionnaire's title by language.
+    lang : {"en", "zh"}
+        The language of the headings.
+
+    Returns
+    -------
+    str
+        LaTeX: a section with one longtable.
+    """
+    from analysis.exhibits.format import latex_escape, latex_text
+
+    zh = lang == "zh"
+    scale = "; ".join(f"{k} = {anchors[k]} / {anchors_en[k]}" for k in sorted(anchors))
+    rows = []
+    for r in dictionary.itertuples(index=False):
+        kind = _INSTRUMENT_KINDS.get(r.kind, (r.kind, r.kind))[0 if zh else 1]
+        values = "" if r.kind == "item" or not isinstance(r.values, str) else r.values
+        answers = f" \\newline {{\\scriptsize {latex_text(values)}}}" if values else ""
+        rows.append(f"\\texttt{{{latex_escape(r.variable)}}} & {latex_escape(kind)} & {latex_text(str(r.text_zh))} & "
+                    f"{latex_text(str(r.text_en))}{answers} \\\\")
+    head = ("\\toprule\n{0} \\\\\n\\midrule\n\\endfirsthead\n\\toprule\n{0} \\\\\n\\midrule\n\\endhead\n"
+            "\\bottomrule\n\\endfoot\n")
+    col = r"\raggedright\arraybackslash"
+    if zh:
+        section = "双语问卷"
+        intro = (f"问卷（{latex_text(title.get('zh', ''))}）是依据国家预算绩效管理制度框架重构的版本，并非原研究的问卷。"
+                 f"全部量表题项采用同一答案量表：{latex_text(scale)}。下表按 \\texttt{{data/raw/codebook.yaml}} "
+                 "逐题列出中英文措辞。")
+        caption, header = "双语问卷：全部题目的中英文措辞", "编号 & 类型 & 中文 & 英文"
+    else:
+        section = "The bilingual instrument"
+        intro = (f"The questionnaire ({latex_text(title.get('en', ''))}) is a reconstruction from the national "
+                 "framework, not the study's own instrument. Every scale item has the same answers: "
+                 f"{latex_text(scale)}. The table lists every question in Chinese and English as "
+                 "\\texttt{data/raw/codebook.yaml} holds it.")
+        caption, header = "The bilingual instrument: every question in Chinese and English 双语问卷", \
+            "Code & Kind & Chinese & English"
+    return "\n".join([
+        "% Generated by python -m analysis.build.paper instrument. Do not edit.",
+        f"\\section{{{section}}}\\label{{sec:instrument}}", intro,
+        r"\begingroup\footnotesize",
+        f"\\begin{{longtable}}{{@{{}}>{{{col}}}p{{0.07\\linewidth}} >{{{col}}}p{{0.13\\linewidth}} "
+        f">{{{col}}}p{{0.33\\linewidth}} >{{{col}}}p{{0.4\\linewidth}}@{{}}}}",
+        f"\\caption{{{caption}}}\\label{{tab:instrument}}\\\\", head.format(header) + "\n".join(rows),
+        r"\end{longtable}", r"\endgroup", ""])
+
+
+def write_instrument(codebook: Path, out: Path) -> None:
+    """Write :func:`instrument_tex` of ``codebook`` to ``out`` (English) and to ``zh/`` beside it (Chinese).
+
+    Parameters
+    ----------
+    codebook : Path
+        The codebook (``data/raw/codebook.yaml``).
+    out : Path
+        ``paper/generated/appendix_instrument.tex``.
+
+    Returns
+    -------
+    None
+    """
+    from analysis.data.codebook import load_codebook
+
+    cb = load_codebook(codebook)
+    first = cb.items()[0]
+    title = (cb.spec.get("instrument") or {}).get("title") or {}
+    for target, lang in ((out, "en"), (out.parent / "zh" / out.name, "zh")):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(instrument_tex(cb.data_dictionary(), cb.anchors(first, "zh"), cb.anchors(first, "en"),
+                                         title, lang), encoding="utf-8")
 
 
 def breakable(tex: str) -> str:
@@ -221,7 +339,7 @@ def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[s
 
     Counted are undefined references and citations, multiply defined labels,
     glyphs missing from a font, undefined font shapes, floats taller than the
-    page, overfull boxes wider than ``overfull_limit_pt`` (with the file TeX was
+    page, a Chinese edition's fallback to an English file, overfull boxes wider than ``overfull_limit_pt`` (with the file TeX was
     reading) and, if nothing else explains it, LaTeX's closing warning about
     undefined references or changed labels. Log lines wrapped at 79 characters
     are joined first.
@@ -249,6 +367,8 @@ def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[s
                  dict.fromkeys(FONT_SUBST.findall(joined))]
     problems += [f"a float (table or figure) is {float(h):.1f} pt taller than the page" for h in
                  FLOAT_TOO_LARGE.findall(joined)]
+    problems += [f"the Chinese edition fell back to English: {' '.join(w.split())} missing" for w in
+                 dict.fromkeys(ZH_FALLBACK.findall(joined))]
     for m in OVERFULL.finditer(joined):
         kind, width, where = m.groups()
         if float(width) > overfull_limit_pt:
@@ -318,7 +438,7 @@ def locked_versions(lock_text: str, names=ENVIRONMENT_PACKAGES) -> dict[str, str
 
 
 def appendix_tex(stages: dict, versions: Mapping[str, str], python: str, tex: str,
-                 checksums: Mapping[str, str], r_reference: Mapping[str, str]) -> str:
+                 checksums: Mapping[str, str], r_reference: Mapping[str, str], lang: str = "en") -> str:
     r"""The appendix a reviewer follows: every exhibit with its notebook and file, the environment, the inputs.
 
     Parameters
@@ -335,6 +455,8 @@ def appendix_tex(stages: dict, versions: Mapping[str, str], python: str, tex: st
         Raw input file → SHA-256.
     r_reference : mapping
         The versions of R and its packages that made the reference values of the tests.
+    lang : {"en", "zh"}
+        The language of the headings.
 
     Returns
     -------
@@ -346,40 +468,63 @@ def appendix_tex(stages: dict, versions: Mapping[str, str], python: str, tex: st
     for stage in stages.values():
         nb = esc(stage.notebook)
         for fig in stage.outputs.get("figures", ()):
-            rows.append(f"Figure & \\texttt{{{esc(fig)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(f'figures/{fig}.pdf')}}} \\\\")
+            rows.append(f"\\hypertarget{{reg:fig:{fig}}}{{@FIG@}} & \\texttt{{{esc(fig)}}} & \\texttt{{{nb}}} & "
+                        f"\\texttt{{{esc(f'figures/{fig}.pdf')}}} \\\\")
         for tab in stage.outputs.get("tables", ()) + stage.outputs.get("tex_only", ()):
             out = f"results/{tab}.csv" if tab in stage.outputs.get("tables", ()) else f"paper/generated/tab_{tab}.tex"
-            rows.append(f"Table & \\texttt{{{esc(tab)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(out)}}} \\\\")
+            rows.append(f"\\hypertarget{{reg:tab:{tab}}}{{@TAB@}} & \\texttt{{{esc(tab)}}} & \\texttt{{{nb}}} & "
+                        f"\\texttt{{{esc(out)}}} \\\\")
         for val in stage.outputs.get("values", ()):
-            rows.append(f"Numbers & \\texttt{{{esc(val)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(f'results/{val}.json')}}} \\\\")
+            rows.append(f"@NUM@ & \\texttt{{{esc(val)}}} & \\texttt{{{nb}}} & \\texttt{{{esc(f'results/{val}.json')}}} \\\\")
     env = [f"Python & {esc(python)} \\\\", f"TeX & {esc(tex)} \\\\"]
     env += [f"{esc(k)} & {esc(v)} \\\\" for k, v in versions.items()]
-    env += [f"{esc(k)} (test reference values) & {esc(v)} \\\\" for k, v in r_reference.items()]
+    env += [f"{esc(k)} (@REF@) & {esc(v)} \\\\" for k, v in r_reference.items()]
     sums = [f"\\texttt{{{esc(f)}}} & \\texttt{{{h[:32]}}}\\allowbreak\\texttt{{{h[32:]}}} \\\\"
             for f, h in checksums.items()]
     head = ("\\toprule\n{0} \\\\\n\\midrule\n\\endfirsthead\n\\toprule\n{0} \\\\\n\\midrule\n\\endhead\n"
             "\\bottomrule\n\\endfoot\n")
+    t = _APPENDIX_TEXT[lang]
     return "\n".join([
         "% Generated by python -m analysis.build.paper appendix. Do not edit.",
-        "\\section{Provenance, environment and inputs}\\label{sec:provenance}",
-        "Every exhibit of this paper, the notebook that makes it (its stage in \\texttt{stages.toml}) and the file",
-        "that holds its numbers; the numbers in the text are the keys of the stages' \\texttt{results/*.json}.",
+        f"\\section{{{t['section']}}}\\label{{sec:provenance}}", t["intro"],
         "\\begingroup\\footnotesize",
         "\\begin{longtable}{@{}l >{\\raggedright\\arraybackslash}p{0.25\\linewidth} >{\\raggedright\\arraybackslash}p{0.29\\linewidth} >{\\raggedright\\arraybackslash}p{0.29\\linewidth}@{}}",
-        "\\caption{Exhibits, their notebooks and their files 图表及其来源}\\label{tab:provenance}\\\\",
-        head.format("Kind & Name & Notebook & File") + "\n".join(rows),
+        f"\\caption{{{t['exhibits']}}}\\label{{tab:provenance}}\\\\",
+        head.format(t["h_exhibits"]) + "\n".join(rows).replace("@FIG@", t["figure"]).replace("@TAB@", t["table"])
+        .replace("@NUM@", t["numbers"]),
         "\\end{longtable}",
         "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.38\\linewidth} >{\\raggedright\\arraybackslash}p{0.57\\linewidth}@{}}",
-        "\\caption{The computing environment of this build (versions from \\texttt{requirements.lock}) "
-        "计算环境}\\label{tab:environment}\\\\",
-        head.format("Component & Version") + "\n".join(env),
+        f"\\caption{{{t['environment']}}}\\label{{tab:environment}}\\\\",
+        head.format(t["h_environment"]) + "\n".join(env).replace("@REF@", t["reference"]),
         "\\end{longtable}",
         "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.38\\linewidth} >{\\raggedright\\arraybackslash}p{0.57\\linewidth}@{}}",
-        "\\caption{SHA-256 checksums of the raw inputs in \\texttt{data/raw/} 原始数据校验值}\\label{tab:checksums}\\\\",
-        head.format("File & SHA-256") + "\n".join(sums),
+        f"\\caption{{{t['checksums']}}}\\label{{tab:checksums}}\\\\",
+        head.format(t["h_checksums"]) + "\n".join(sums),
         "\\end{longtable}",
         "\\endgroup",
         ""])
+
+
+_APPENDIX_TEXT = {
+    "en": {"section": "Provenance, environment and inputs",
+           "intro": ("Every exhibit of this paper, the notebook that makes it (its stage in \\texttt{stages.toml}) and "
+                     "the file that holds its numbers; every number of the text links to its row of the registry "
+                     "(Appendix~\\ref{sec:registry}), every figure's source line and every number of a table to the "
+                     "exhibit's row here."),
+           "exhibits": "Exhibits, their notebooks and their files 图表及其来源", "h_exhibits": "Kind & Name & Notebook & File",
+           "environment": "The computing environment of this build (versions from \\texttt{requirements.lock}) 计算环境",
+           "h_environment": "Component & Version", "reference": "test reference values",
+           "checksums": "SHA-256 checksums of the raw inputs in \\texttt{data/raw/} 原始数据校验值",
+           "h_checksums": "File & SHA-256", "figure": "Figure", "table": "Table", "numbers": "Numbers"},
+    "zh": {"section": "来源、计算环境与输入数据",
+           "intro": ("本文的每一幅图和每一张表、生成它的笔记本（即其在 \\texttt{stages.toml} 中的分析阶段）以及保存其数值的文件；"
+                     "正文中的每个数值都链接到登记表（附录~\\ref{sec:registry}）中的对应行，每幅图的来源行和表格中的每个数值"
+                     "都链接到本附录中该图表所在的行。"),
+           "exhibits": "图表及其笔记本与文件", "h_exhibits": "类型 & 名称 & 笔记本 & 文件",
+           "environment": "本次构建的计算环境（版本取自 \\texttt{requirements.lock}）", "h_environment": "组件 & 版本",
+           "reference": "测试参照值", "checksums": "\\texttt{data/raw/} 中原始输入文件的 SHA-256 校验值",
+           "h_checksums": "文件 & SHA-256", "figure": "图", "table": "表", "numbers": "数值"},
+}
 
 
 def write_appendix(out: Path) -> None:
@@ -413,10 +558,11 @@ def write_appendix(out: Path) -> None:
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
     r_reference = {k: (meta[k].split(" (")[0] if k == "r_version" else meta[k])
                    for k in ("r_version", "psych", "lavaan", "semTools") if k in meta}
-    text = appendix_tex(stages_module.load(), locked_versions(lock), platform.python_version(), tex, checksums,
-                        {("R" if k == "r_version" else k): v for k, v in r_reference.items()})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    for target, lang in ((out, "en"), (out.parent / "zh" / out.name, "zh")):
+        text = appendix_tex(stages_module.load(), locked_versions(lock), platform.python_version(), tex, checksums,
+                            {("R" if k == "r_version" else k): v for k, v in r_reference.items()}, lang)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -434,7 +580,8 @@ def main(argv: list[str] | None = None) -> int:
         to standard error) and always for ``explain-failure``; 2 on a usage error.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure", "appendix"}:
+    if len(argv) < 2 or argv[0] not in {"provenance", "check-log", "parameters", "explain-failure", "appendix",
+                                        "instrument"}:
         print("usage: python -m analysis.build.paper provenance OUT | check-log LOG | parameters RESOLVED OUT"
               " | explain-failure LOG [CONSOLE]", file=sys.stderr)
         return 2
@@ -450,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[0] == "appendix":
         write_appendix(Path(argv[1]))
+        return 0
+    if argv[0] == "instrument" and len(argv) == 3:
+        write_instrument(Path(argv[1]), Path(argv[2]))
         return 0
     problems = check_log(Path(argv[1]))
     for p in problems:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -69,13 +70,15 @@ class Stage:
         out = [self.executed]
         o = self.outputs
         out += [f"data/processed/{f}" for f in o.get("processed", ())]
+        # each exhibit also in the Chinese edition's folders (figures/zh/, paper/generated/zh/)
         for fig in o.get("figures", ()):
-            out += [f"figures/{fig}.pdf", f"figures/{fig}.png"]
+            out += [f"figures/{fig}.pdf", f"figures/{fig}.png", f"figures/zh/{fig}.pdf", f"figures/zh/{fig}.png"]
         for v in o.get("values", ()):
-            out += [f"paper/generated/values_{v}.tex", f"results/{v}.json"]
+            out += [f"paper/generated/values_{v}.tex", f"results/{v}.json", f"paper/generated/zh/values_{v}.tex"]
         for t in o.get("tables", ()):
-            out += [f"paper/generated/tab_{t}.tex", f"results/{t}.csv"]
-        out += [f"paper/generated/tab_{t}.tex" for t in o.get("tex_only", ())]
+            out += [f"paper/generated/tab_{t}.tex", f"results/{t}.csv", f"paper/generated/zh/tab_{t}.tex"]
+        out += [f for t in o.get("tex_only", ()) for f in (f"paper/generated/tab_{t}.tex",
+                                                          f"paper/generated/zh/tab_{t}.tex")]
         out += [f"results/{f}" for f in o.get("results", ())]
         return out
 
@@ -313,31 +316,112 @@ def write_declaration_stamps(stages: dict[str, Stage], root: Path = paths.ROOT) 
 
 
 # --------------------------------------------------------------------------- the README's exhibits
-def readme_table(stages: dict[str, Stage] | None = None) -> str:
-    """The README's table: each notebook with its figures, tables and values.
+def exhibit_cells(notebook: dict, names: list[str]) -> dict[str, int]:
+    """The cell (counted from 1, as the notebook and its HTML page show them) that writes each exhibit.
+
+    Parameters
+    ----------
+    notebook : dict
+        The notebook's JSON.
+    names : list of str
+        The exhibits' names as the stage declares them.
+
+    Returns
+    -------
+    dict
+        Name → cell number; a name no code cell writes (``st.figure/table/values/placeholder`` with
+        the name as a string) is left out.
+    """
+    writes = re.compile(r"st\.(figure|table|values|placeholder|result)\(")
+    out: dict[str, int] = {}
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell.get("source", ""))
+        if not writes.search(source):
+            continue
+        for name in names:
+            if name not in out and re.search(rf"[\"']{re.escape(name)}[\"']", source):
+                out[name] = number
+        if "st.values(" in source:
+            out.setdefault("@values", number)
+    return out
+
+
+def parameters_cell(notebook: dict) -> int | None:
+    """The number of the cell tagged ``parameters`` (papermill injects its values after it)."""
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return number
+    return None
+
+
+def stage_times(bench_file: Path) -> dict[str, float]:
+    """Each stage's run time in the measured ``make all`` of ``bench/fixed_costs.csv`` (rows ``notebook NAME``)."""
+    import csv
+
+    if not bench_file.exists():
+        return {}
+    with bench_file.open(encoding="utf-8") as fh:
+        return {r["step"].strip().split(" ", 1)[1]: float(r["seconds"]) for r in csv.DictReader(fh)
+                if r["kind"] == "make all stage" and r["step"].strip().startswith("notebook ")}
+
+
+def readme_table(stages: dict[str, Stage] | None = None, root: Path | None = None) -> str:
+    """The README's table: each notebook with its exhibits, the cell that writes each, its seed and run time.
+
+    In the manner of the AEA Data Editor's README template: a reader finds every exhibit's
+    notebook and cell, where the random seed is set and how long the stage takes.
 
     Parameters
     ----------
     stages : dict of str to Stage, optional
         The stages; read with :func:`load` when not given.
+    root : Path, optional
+        The project root (notebooks, ``params.yaml``, ``bench/fixed_costs.csv``); default the project's.
 
     Returns
     -------
     str
-        A Markdown table, one row per stage plus one for the paper build.
+        A Markdown table, one row per stage plus one for the paper build, and a line naming the
+        measured run the times come from.
     """
-    stages = load() if stages is None else stages
-    rows = ["| notebook | figures (`figures/*.pdf`, `*.png`) | tables (`paper/generated/tab_*.tex`, data in "
-            "`results/*.csv`) | numbers (`paper/generated/values_*.tex`, `results/*.json`) | other files |",
-            "| --- | --- | --- | --- | --- |"]
+    root = paths.ROOT if root is None else root
+    stages = load(root / "stages.toml") if stages is None else stages
+    times = stage_times(root / "bench" / "fixed_costs.csv")
+    rows = ["| notebook | figures (`figures/*.pdf`, `*.png`; Chinese: `figures/zh/`) | tables "
+            "(`paper/generated/tab_*.tex`, data in `results/*.csv`) | numbers (`paper/generated/values_*.tex`, "
+            "`results/*.json`) | other files | seed | run time |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     for s in stages.values():
         o = s.outputs
+        nb = json.loads((root / s.notebook).read_text(encoding="utf-8"))
+        cells = exhibit_cells(nb, list(o.get("figures", ())) + list(o.get("tables", ()) + o.get("tex_only", ())))
+        cell = lambda n: f"`{n}` (cell {cells.get(n, '?')})"  # noqa: E731
+        values_cell = lambda n: f"`{n}` (cell {cells.get('@values', '?')})"  # noqa: E731
         other = [f"`data/processed/{f}`" for f in o.get("processed", ())] + [f"`results/{f}`" for f in o.get("results", ())]
-        rows.append(f"| `{s.name}` | {', '.join(f'`{f}`' for f in o.get('figures', ()))} | "
-                    f"{', '.join(f'`{t}`' for t in o.get('tables', ()) + o.get('tex_only', ()))} | "
-                    f"{', '.join(f'`{v}`' for v in o.get('values', ()))} | {', '.join(other)} |")
-    rows.append("| paper build (`analysis.build.paper`) | | `parameters` | `provenance` (commit, data status) | |")
+        pcell = parameters_cell(nb)
+        seeded = any("seed" in p for p in declared_parameter_names(nb))
+        seed = f"`seed` (params.yaml), parameters cell {pcell}" if seeded and pcell else "none drawn"
+        t = f"{times[s.name]:.1f} s" if s.name in times else "not measured"
+        rows.append(f"| `{s.name}` | {', '.join(cell(f) for f in o.get('figures', ()))} | "
+                    f"{', '.join(cell(t_) for t_ in o.get('tables', ()) + o.get('tex_only', ()))} | "
+                    f"{', '.join(values_cell(v) for v in o.get('values', ()))} | {', '.join(other)} | {seed} | {t} |")
+    rows.append("| paper build (`analysis.build.paper`, `analysis.build.registry`) | | `parameters` | `provenance` "
+                "(commit, data status), `appendix_provenance`, `appendix_registry`, `appendix_instrument` | "
+                "`paper/generated/registry.json` | | |")
+    rows.append("")
+    rows.append("Cells are counted from 1 in the notebook (and its HTML page); run times are those of the measured "
+                "`make all` in `bench/fixed_costs.csv` (`make bench`), on the machine that `bench/README.md` describes.")
     return "\n".join(rows)
+
+
+def declared_parameter_names(notebook: dict) -> list[str]:
+    """The names the ``parameters`` cell assigns (a line ``name = value``)."""
+    for cell in notebook.get("cells", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return re.findall(r"^([A-Za-z_]\w*)\s*=", "".join(cell.get("source", "")), flags=re.M)
+    return []
 
 
 def update_readme(readme: Path, table: str) -> str:

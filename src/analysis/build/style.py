@@ -174,3 +174,25 @@ def show(fig: plt.Figure, name: str, folder: str | Path, simulated: bool = True)
     plt.close(fig)
     display(Image(filename=str(pdf.with_suffix(".png"))))
     return pdf
+
+
+def show_saved(fig: plt.Figure, pdf: Path) -> Path:
+    """Close ``fig`` and display the PNG saved beside ``pdf`` (see :func:`show`).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure, already saved; closed here.
+    pdf : Path
+        The saved PDF; its ``.png`` twin is shown.
+
+    Returns
+    -------
+    Path
+        ``pdf``.
+    """
+    from IPython.display import Image, display
+
+    plt.close(fig)
+    display(Image(filename=str(Path(pdf).with_suffix(".png"))))
+    return pdf

@@ -17,8 +17,12 @@ RAW = DATA / "raw"
 PROCESSED = DATA / "processed"
 RESULTS = ROOT / "results"
 FIGURES = ROOT / "figures"
+#: The Chinese edition's figures (the same figures, texts translated).
+FIGURES_ZH = FIGURES / "zh"
 PAPER = ROOT / "paper"
 GENERATED = PAPER / "generated"
+#: The Chinese edition's tables and macros.
+GENERATED_ZH = GENERATED / "zh"
 BUILD = ROOT / "build"
 EXECUTED = BUILD / "notebooks"
 NOTEBOOKS = ROOT / "notebooks"
@@ -82,5 +86,5 @@ def ensure_output_dirs() -> None:
         Creates :data:`PROCESSED`, :data:`RESULTS`, :data:`FIGURES`, :data:`GENERATED`
         and :data:`EXECUTED` if they do not exist.
     """
-    for folder in (PROCESSED, RESULTS, FIGURES, GENERATED, EXECUTED):
+    for folder in (PROCESSED, RESULTS, FIGURES, FIGURES_ZH, GENERATED, GENERATED_ZH, EXECUTED):
         folder.mkdir(parents=True, exist_ok=True)

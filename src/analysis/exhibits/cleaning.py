@@ -41,6 +41,19 @@ def exclusions_table(flow: pd.DataFrame) -> Table:
 _NUMBER_WORDS = ("no", "an", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
+def _attention_text_zh(expected: dict[str, int]) -> str:
+    """:func:`_attention_text` in Chinese, for the Chinese edition."""
+    n = len(expected)
+    if n == 0:
+        return "没有注意力检验题"
+    text = f"{'一两三四五六七八九'[n - 1] if n < 10 else n}道注意力检验题"
+    if n == 1:
+        return text + "（指定作答题）"
+    if len(set(expected.values())) > 1:
+        return text + "（指定作答题，各题指定的答案不同，任何固定作答模式都无法全部通过）"
+    return text + "（指定作答题）"
+
+
 def _attention_text(expected: dict[str, int]) -> str:
     """The instrument's attention checks in words: ``an attention check``, ``two attention checks (…)``."""
     n = len(expected)
@@ -87,6 +100,7 @@ def cleaning_values(flow: pd.DataFrame, codebook: Codebook, *, n_redacted: int, 
               "nConstructs": len(codebook.constructs()), "nDriverConstructs": len(codebook.constructs("driver")),
               "nReverseItems": len(codebook.reverse_items), "nRedacted": int(n_redacted),
               "attentionChecksText": _attention_text(codebook.attention_checks),
+              "attentionChecksText_zh": _attention_text_zh(codebook.attention_checks),
               "dataSimulated": "simulated" if simulated else "real"}
     for _, row in _steps(flow).iterrows():
         values[f"nExcl_{row['rule']}"] = int(row["n_excluded"])

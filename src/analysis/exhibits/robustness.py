@@ -35,6 +35,18 @@ QUANTITY_WORDS = {"alpha": "Cronbach's alpha", "b": "the regression weights", "l
                   "inflation_mean": "the mean inflation", "inflation_median": "the median inflation"}
 INTERVAL_LABELS = {"feldt": "Feldt", "duhachek": "Duhachek", "hc3": "HC3 t", "bootstrap": "percentile bootstrap",
                    "t": "t"}
+QUANTITY_WORDS_ZH = {"alpha": "克龙巴赫α系数", "b": "回归系数", "lmg": "LMG份额", "inflation_mean": "平均虚高分",
+                     "inflation_median": "虚高分中位数"}
+INTERVAL_LABELS_ZH = {"feldt": "Feldt", "duhachek": "Duhachek", "hc3": "HC3 t", "bootstrap": "百分位自助法", "t": "t"}
+#: The reasons below in Chinese (the Chinese edition's ``recCoverageSentence``).
+SHORTFALL_REASONS_ZH = {
+    ("alpha", "feldt"): "Feldt区间对答案服从正态分布的平行题项是精确的，而这些量表混合了较弱的反向计分题项与较强的题项，且答案是五个离散代码",
+    ("alpha", "duhachek"): "渐近区间假定答案服从正态分布，而五点计分代码并非如此，且只有当n增大时才是精确的",
+    ("b", "hc3"): "HC3标准误只在渐近意义上精确；在量表得分离散、条件均值非线性时可能略小或略大",
+    ("lmg", "bootstrap"): "R²份额有界，样本R²向上偏倚，因此份额的自助法分布偏斜且发生偏移；百分位区间对两者都未作校正（BCa区间会校正）",
+    ("inflation_mean", "t"): "t区间假定评价表相互独立且均值接近正态；复核分在0和100处的截断使差值略有偏斜",
+    ("inflation_median", "bootstrap"): "分数记录到十分位，差值是离散的，中位数的自助法分布呈块状",
+}
 #: Why an interval can cover less (or more) often than its nominal level in this design.
 SHORTFALL_REASONS = {
     ("alpha", "feldt"): "Feldt's interval is exact for parallel items with normal answers, while these scales "
@@ -214,10 +226,16 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
                                  f"{len(alpha)} constructs; it changes side in some specifications for "
                                  f"{', '.join(parts)}, where the share is that of the specifications keeping the "
                                  f"default's side")
+        # the Chinese edition's twin: the labels stay English here and are translated on the way out
+        v["robAlphaSentence_zh"] = (f"在全部{n_alpha}种设定下，{len(alpha) - len(fragile)}个构念（共{len(alpha)}个）的克龙巴赫"
+                                    f"α系数始终位于默认设定下相对于{v['robAlphaCut']}的同一侧；{'、'.join(parts)}的α系数"
+                                    "在部分设定下改变了一侧（括号内为保持默认一侧的设定所占比例）")
         v["robAlphaWorst"] = labels.get(worst, worst)
     else:
         v["robAlphaSentence"] = (f"Cronbach's alpha keeps the side of {v['robAlphaCut']} it has under the default choices in all "
                                  f"{n_alpha} specifications for every construct")
+        v["robAlphaSentence_zh"] = (f"在全部{n_alpha}种设定下，每个构念的克龙巴赫α系数都位于默认设定下相对于"
+                                    f"{v['robAlphaCut']}的同一侧")
         v["robAlphaWorst"] = "none"
     v["robAlphaKeptMin"] = 100 * float(alpha["share_kept"].min())
     v["robAlphaMin"] = float(alpha["min"].min())
@@ -234,6 +252,11 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
                            + f"; across the {v['robSpecsEfa']} factor-analytic specifications the share of items "
                            f"that do so ranges from {100 * float(efa['min']):.0f}% to {100 * float(efa['max']):.0f}%, "
                            f"and {'every item does' if all_on else 'it is the same'} in {v['robEfaKept']:.0f}% of them")
+    v["robEfaSentence_zh"] = (("默认设定下每个题项都在其所属构念的因子上载荷最高" if all_on else
+                               f"默认设定下{100 * float(efa['default']):.0f}%的题项在其所属构念的因子上载荷最高")
+                              + f"；在{v['robSpecsEfa']}种因子分析设定中，满足这一点的题项比例介于"
+                              f"{100 * float(efa['min']):.0f}%至{100 * float(efa['max']):.0f}%之间，"
+                              f"{'全部题项都满足' if all_on else '与默认设定相同'}的设定占{v['robEfaKept']:.0f}%")
     top = s.loc[("rootcause", "top_cause", "")]
     v["robTopCause"] = labels.get(top["default"], top["default"])
     v["robTopKept"] = 100 * float(top["share_kept"])
@@ -250,8 +273,11 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
         parts = [f"{labels.get(c, c)} ({_pct(r['share_kept'])}%)" for c, r in unstable.iterrows()]
         v["robRootSentence"] = (f"{len(quad) - len(unstable)} of the {len(quad)} drivers stay in their quadrant in "
                                 f"every specification; the quadrant moves for {', '.join(parts)}")
+        v["robRootSentence_zh"] = (f"{len(quad) - len(unstable)}个影响因素（共{len(quad)}个）在每种设定下都保持在原象限；"
+                                   f"{'、'.join(parts)}的象限会发生变化")
     else:
         v["robRootSentence"] = f"all {len(quad)} drivers stay in their quadrant in every specification"
+        v["robRootSentence_zh"] = f"全部{len(quad)}个影响因素在每种设定下都保持在原象限"
     infl = s.loc[("inflation", "inflation", "")]
     v["robInflDefault"], v["robInflMin"], v["robInflMax"] = (float(infl[k]) for k in ("default", "min", "max"))
     v["robInflKept"] = 100 * float(infl["share_kept"])
@@ -259,6 +285,7 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
     n_above = int((inf["ci_low"] > 0).sum())
     v["robInflationSentence"] = (f"the interval lies above zero in {n_above} of the {len(inf)} specifications "
                                  f"with at least two reviewed forms")
+    v["robInflationSentence_zh"] = f"在至少有两份复核评价表的{len(inf)}种设定中，有{n_above}种设定的区间位于零以上"
     digits = {k: 0 for k in v if k.startswith(("robSpecs", "robTopKept", "robTopSetKept", "robRootKept",
                                                 "robAlphaKeptMin", "robCfaKeptMin", "robEfa", "robInflKept"))}
     digits.update({"robAlphaMin": 3, "robAlphaMax": 3, "robTopShareDefault": 1, "robTopShareMin": 1,
@@ -645,6 +672,8 @@ def recovery_values(summary: pd.DataFrame, structure: pd.DataFrame, planning: pd
                                 if v["recCleaningExact"] == 100 else
                                 f"the exclusion rules kept exactly the clean respondents in at least "
                                 f"{v['recCleaningExact']:.1f}% of the replications at every size")
+    v["recCleaningSentence_zh"] = ("剔除规则在每次重复中都恰好保留了全部正常作答者" if v["recCleaningExact"] == 100 else
+                                   f"在每种样本量下，剔除规则至少在{v['recCleaningExact']:.1f}%的重复中恰好保留了全部正常作答者")
     p = planning.set_index(["criterion", "probability"])
     probs = sorted(planning["probability"].unique())
     for prob, level in zip(probs, ("Low", "High")):
@@ -654,6 +683,8 @@ def recovery_values(summary: pd.DataFrame, structure: pd.DataFrame, planning: pd
     v["recCongruenceCut"] = f"{congruence:.2f}".lstrip("0")
     v["recCoverageSentence"] = _coverage_sentence(checks, conf_level)
     v["recAcceptanceSentence"] = _acceptance_sentence(checks, large, conf_level)
+    v["recCoverageSentence_zh"] = _coverage_sentence_zh(checks, conf_level)
+    v["recAcceptanceSentence_zh"] = _acceptance_sentence_zh(checks, large, conf_level)
     digits = {k: 1 for k in v if k.startswith(("recCov", "recBand", "recTop", "recFirst", "recRoot",
                                                 "recStructure", "recCleaning"))}
     digits.update({"recCongruenceShipped": 3, "recWorstCongruenceShipped": 3, "recNominal": 0, "recPlanLow": 0,
@@ -683,6 +714,43 @@ def _coverage_sentence(checks: pd.DataFrame, conf_level: float) -> str:
         parts.append(f"the {INTERVAL_LABELS[interval]} interval of {QUANTITY_WORDS[q]} covers {direction} the band "
                      f"({where}){': ' + reason if reason else ''}")
     return "Outside the band: " + "; ".join(parts)
+
+
+def _coverage_sentence_zh(checks: pd.DataFrame, conf_level: float) -> str:
+    """:func:`_coverage_sentence` in Chinese, for the Chinese edition."""
+    outside = checks[checks["verdict"] != "within"]
+    if outside.empty:
+        return f"在每种样本量下，每种区间的覆盖率都位于校准良好的{100 * conf_level:g}%区间的蒙特卡洛误差带之内"
+    parts = []
+    n_sizes = checks.groupby(["quantity", "interval"])["n"].nunique()
+    for (q, interval), g in outside.groupby(["quantity", "interval"], sort=False):
+        where = "、".join(f"n = {int(r['n'])}时为{100 * r['coverage']:.1f}%" for _, r in g.iterrows())
+        direction = "低于" if (g["verdict"] == "short").all() else "高于" if (g["verdict"] == "over").all() \
+            else "超出"
+        reason = SHORTFALL_REASONS_ZH.get((q, interval), "")
+        if direction == "高于":
+            reason = "该区间在这些情形下偏保守"
+        total = int(n_sizes.loc[(q, interval)])
+        if 2 * len(g) <= total:
+            reason = (f"在其余{total - len(g)}种样本量（共{total}种）下覆盖率都在误差带之内，蒙特卡洛误差可能就能解释"
+                      + (f"；若偏差确实存在，原因在于{reason}" if reason else ""))
+        parts.append(f"{QUANTITY_WORDS_ZH[q]}的{INTERVAL_LABELS_ZH[interval]}区间覆盖率{direction}误差带（{where}）"
+                     + (f"：{reason}" if reason else ""))
+    return "位于误差带之外的有：" + "；".join(parts)
+
+
+def _acceptance_sentence_zh(checks: pd.DataFrame, large: Sequence[int], conf_level: float) -> str:
+    """:func:`_acceptance_sentence` in Chinese, for the Chinese edition."""
+    sel = checks[checks["n"].isin(large) & (((checks["quantity"] == "alpha") & (checks["interval"] == "feldt"))
+                                            | ((checks["quantity"] == "inflation_mean") & (checks["interval"] == "t")))]
+    bad = sel[sel["verdict"] != "within"]
+    first = min(large)
+    if bad.empty:
+        return (f"从n = {first}起，α系数的Feldt区间和平均虚高分的t区间覆盖总体值的频率与{100 * conf_level:g}%区间应有的"
+                "频率一致（在蒙特卡洛误差之内）")
+    where = "、".join(f"{QUANTITY_WORDS_ZH[r['quantity']]}在n = {int(r['n'])}时（{100 * r['coverage']:.1f}%）"
+                     for _, r in bad.iterrows())
+    return f"从n = {first}起，本文α系数和平均虚高分的区间在以下情形中覆盖率超出蒙特卡洛误差带：{where}"
 
 
 def _acceptance_sentence(checks: pd.DataFrame, large: Sequence[int], conf_level: float) -> str:

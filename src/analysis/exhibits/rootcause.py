@@ -523,7 +523,7 @@ def root_cause_values(ipa: pd.DataFrame, ri: RelativeImportance, performance: pd
         raise ValueError(f"{len(roots)} root causes: macros are named for at most {len(_WORDS)}")
     est = ri.table.set_index("construct")
     v: dict[str, Any] = {}
-    detail = []
+    detail, detail_zh = [], []
     for k in range(max(2, len(roots))):
         key = f"root{_WORDS[k]}"
         if k < len(roots):
@@ -534,11 +534,13 @@ def root_cause_values(ipa: pd.DataFrame, ri: RelativeImportance, performance: pd
                       f"{key}ShareCILow": 100 * est.loc[c, "share_ci_low"],
                       f"{key}ShareCIHigh": 100 * est.loc[c, "share_ci_high"], f"{key}Mean": performance[c]})
             detail.append(f"{en} ({zh}; {100 * est.loc[c, 'share_of_r2']:.1f}% of R², mean {performance[c]:.2f})")
+            detail_zh.append(f"{zh}（占R²的{100 * est.loc[c, 'share_of_r2']:.1f}%，均值{performance[c]:.2f}）")
         else:
             v.update({f"{key}Label": "---", f"{key}LabelZh": "---", f"{key}Construct": "---", f"{key}Category": "---",
                       f"{key}Share": np.nan, f"{key}ShareCILow": np.nan, f"{key}ShareCIHigh": np.nan,
                       f"{key}Mean": np.nan})
     v["rootCauseDetail"] = "; ".join(detail) or "none"
+    v["rootCauseDetail_zh"] = "；".join(detail_zh) or "无"      # the Chinese edition's twin
     return Values(v, {k: 1 for k in v if k.endswith(("Share", "CILow", "CIHigh"))})
 
 
