@@ -179,9 +179,9 @@ PAPER_GEN := paper/generated/provenance.tex paper/generated/tab_parameters.tex p
              paper/generated/appendix_instrument.tex paper/generated/appendix_registry.tex
 # each of these rules also writes the Chinese edition's copy in paper/generated/zh/
 
-paper/generated/appendix_instrument.tex: $(ENV_STAMP) data/raw/codebook.yaml src/analysis/build/paper.py
+paper/generated/appendix_instrument.tex: $(ENV_STAMP) $(PARAMS) $(NOTEBOOK_OUTPUTS) src/analysis/build/paper.py
 	@mkdir -p paper/generated
-	@$(PY) -m analysis.build.paper instrument data/raw/codebook.yaml $@
+	@$(PY) -m analysis.build.paper instrument $(PARAMS) $@
 
 # the registry: every exhibit and number with its stage, notebook, parameters, inputs and results key
 paper/generated/appendix_registry.tex: $(ENV_STAMP) $(NOTEBOOK_OUTPUTS) stages.toml src/analysis/build/registry.py

@@ -13,7 +13,7 @@ EXEMPT_COMMANDS = ["label", "ref", "eqref", "cite", "citet", "citep", "citealp",
                    "includegraphics", "usepackage", "documentclass", "bibliography", "bibliographystyle",
                    "graphicspath", "doc", "url", "href", "hypersetup", "setCJKmainfont", "setCJKsansfont",
                    "setCJKmonofont", "geometry", "textcolor", "color", "begin", "end", "vspace", "hspace",
-                   "setlength", "fbox", "parbox"]
+                   "setlength", "fbox", "parbox", "linespread"]
 
 
 def prose_digits(tex: str) -> list[str]:
@@ -25,6 +25,7 @@ def prose_digits(tex: str) -> list[str]:
     tex = re.sub(r"[\d.]+\s*\\(linewidth|textwidth)", " ", tex)
     tex = re.sub(r"\\\\\[\d+pt\]", " ", tex)
     tex = re.sub(r"red!\d+!black", " ", tex)
+    tex = re.sub(r"\\xeCJKDeclareCharClass\{[^}]*\}\{[^}]*\}", " ", tex)  # Unicode ranges, not results
     tex = re.sub(r"(\\((re)?newcommand|DeclareRobustCommand)\{?\\[\w@]+\}?)\[\d\]", r"\1", tex)  # macro arity
     tex = re.sub(r"#\d", " ", tex)  # macro arguments
     return [m.group() for m in re.finditer(r".{0,30}\d.{0,30}", tex)]

@@ -158,7 +158,7 @@ class Stage:
         formatters = {g(str(k)): f for k, f in table.formatters.items()}
         writers.write_table(frame, name, generated_dir=paths.GENERATED_ZH, results_dir=None,
                             caption=zh_caption(name, table.caption), source=self.source, simulated=simulated,
-                            column_format=column_format, formatters=formatters, note=table.note,
+                            column_format=column_format, formatters=formatters, note=table.note_zh or table.note,
                             escape=table.escape, font_size=table.font_size, lang="zh")
         _note_missing(paths.GENERATED_ZH / f"tab_{name}.tex", g.missing - before)
         return written
@@ -279,14 +279,19 @@ def stage_glossary(codebook: str | None = None) -> zh.Glossary:
     Parameters
     ----------
     codebook : str, optional
-        The stage's ``codebook`` parameter (repository-relative).
+        The stage's ``codebook`` parameter (repository-relative); default the build's
+        (``build/params.yaml``), else the shipped one.
 
     Returns
     -------
     Glossary
     """
     sources = []
-    files = [paths.ROOT / codebook] if codebook else []
+    if not codebook:                                     # a stage without the parameter: the build's codebook
+        resolved = paths.BUILD / "params.yaml"
+        codebook = (yaml.safe_load(resolved.read_text(encoding="utf-8")) or {}).get("codebook") if resolved.exists() \
+            else None
+    files = [paths.ROOT / codebook] if codebook else [paths.CODEBOOK]
     files += [paths.ROOT / "src" / "analysis" / "data" / "case_schema.yaml",
               paths.ROOT / "src" / "analysis" / "findings" / "countermeasures.yaml"]
     for f in files:

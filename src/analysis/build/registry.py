@@ -37,7 +37,7 @@ _TEXT = {
                      "results file and the key that hold the unrounded value. The stages' parameters and the "
                      "SHA-256 of every input they read (the first twelve hexadecimal digits) come from the "
                      "build's own records (\\texttt{build/provenance/}); the same registry is written as "
-                     "\\texttt{paper/generated/registry.json}."),
+                     "\\texttt{paper/\\allowbreak generated/\\allowbreak registry.json}."),
            "h_stage": "Stage & Parameters & Inputs (SHA-256)", "h_exhibit": "Exhibit & Stage & File",
            "h_number": "Macro & Value & Stage & File and key", "figure": "Figure", "table": "Table",
            "cells": "cells: same row and column"},
@@ -45,8 +45,8 @@ _TEXT = {
            "numbers": "生成数值：宏、数值、阶段、文件与键",
            "intro": ("正文中每个数值都链接到下表中的对应行，表格及其标题中的数值链接到该表所在的行：每行列出写出该数值的分析阶段、"
                      "其笔记本，以及保存未经舍入数值的结果文件与键。各阶段的参数及其读取的每个输入文件的SHA-256"
-                     "（前十二位十六进制数字）取自构建过程自身的记录（\\texttt{build/provenance/}）；同一登记表亦写入"
-                     "\\texttt{paper/generated/registry.json}。"),
+                     "（前十二位十六进制数字）取自构建过程自身的记录（\\texttt{build/\\allowbreak provenance/}）；同一登记表亦写入"
+                     "\\texttt{paper/\\allowbreak generated/\\allowbreak registry.json}。"),
            "h_stage": "阶段 & 参数 & 输入（SHA-256）", "h_exhibit": "图表 & 阶段 & 文件",
            "h_number": "宏 & 数值 & 阶段 & 文件与键", "figure": "图", "table": "表", "cells": "单元格：同一行列"},
 }

@@ -349,7 +349,18 @@ def exhibit_cells(notebook: dict, names: list[str]) -> dict[str, int]:
 
 
 def parameters_cell(notebook: dict) -> int | None:
-    """The number of the cell tagged ``parameters`` (papermill injects its values after it)."""
+    """The number of the cell tagged ``parameters`` (papermill injects its values after it).
+
+    Parameters
+    ----------
+    notebook : dict
+        The notebook's JSON.
+
+    Returns
+    -------
+    int or None
+        Counted from 1; None when no cell has the tag.
+    """
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             return number
@@ -357,7 +368,18 @@ def parameters_cell(notebook: dict) -> int | None:
 
 
 def stage_times(bench_file: Path) -> dict[str, float]:
-    """Each stage's run time in the measured ``make all`` of ``bench/fixed_costs.csv`` (rows ``notebook NAME``)."""
+    """Each stage's run time in the measured ``make all`` of ``bench/fixed_costs.csv`` (rows ``notebook NAME``).
+
+    Parameters
+    ----------
+    bench_file : Path
+        ``bench/fixed_costs.csv`` (written by ``make bench``).
+
+    Returns
+    -------
+    dict
+        Stage → seconds; empty when the file does not exist.
+    """
     import csv
 
     if not bench_file.exists():
@@ -417,7 +439,17 @@ def readme_table(stages: dict[str, Stage] | None = None, root: Path | None = Non
 
 
 def declared_parameter_names(notebook: dict) -> list[str]:
-    """The names the ``parameters`` cell assigns (a line ``name = value``)."""
+    """The names the ``parameters`` cell assigns (a line ``name = value``).
+
+    Parameters
+    ----------
+    notebook : dict
+        The notebook's JSON.
+
+    Returns
+    -------
+    list of str
+    """
     for cell in notebook.get("cells", []):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             return re.findall(r"^([A-Za-z_]\w*)\s*=", "".join(cell.get("source", "")), flags=re.M)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.core.checks import check_conf_level, require_columns
+from analysis.core.checks import check_conf_level, check_lang, require_columns
 from analysis.exhibits.format import fmt_number, fmt_p, latex_text, p_text
 from analysis.exhibits.table import Table, Values
 from analysis.findings.cases import (FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS, RESULT_USE_EN, BlandAltman,
@@ -98,16 +98,19 @@ def checks_table(checks: pd.DataFrame, *, high_score: float, low_execution: floa
                           "Flagged": checks["n_flagged"], "Checked": checks["n_checked"],
                           r"\%": [f"{100 * s:.1f}" if pd.notna(s) else "---" for s in checks["share"]]})
     return Table(frame, "Consistency checks of the case records", raw=checks, column_format="lrrr", escape=False,
-                 note="Execution rates recomputed from the amounts; grades derived from the scores by the MoF bands.")
+                 note="Execution rates recomputed from the amounts; grades derived from the scores by the MoF bands.",
+                 note_zh="执行率由金额重新计算；等级按财政部规定的分档由得分推算。")
 
 
-def bands_note(bands: pd.DataFrame = GRADE_BANDS) -> str:
+def bands_note(bands: pd.DataFrame = GRADE_BANDS, *, lang: str = "en") -> str:
     """The grade bands in one LaTeX sentence: "Bands: 优 $\\geq$ 90, 良 80--90, ... (财预〔2020〕10号)."
 
     Parameters
     ----------
     bands : DataFrame
         Grade bands from the best down (``grade``, ``lower``, ``upper``).
+    lang : {'en', 'zh'}
+        Language of the sentence ("分档：优 $\\geq$ 90，良 80--90，……（财预〔2020〕10号）。" in Chinese).
 
     Returns
     -------
@@ -118,6 +121,8 @@ def bands_note(bands: pd.DataFrame = GRADE_BANDS) -> str:
     parts = [f"{b.loc[0, 'grade']} $\\geq$ {b.loc[0, 'lower']:g}"]
     parts += [f"{g} {lo:g}--{hi:g}" for g, lo, hi in b.iloc[1:-1][["grade", "lower", "upper"]].itertuples(index=False)]
     parts.append(f"{b.iloc[-1]['grade']} $<$ {b.iloc[-1]['upper']:g}")
+    if check_lang(lang) == "zh":
+        return "分档：" + "，".join(parts) + "（财预〔2020〕10号）。"
     return "Bands: " + ", ".join(parts) + " (财预〔2020〕10号)."
 
 
@@ -143,7 +148,8 @@ def grades_table(wide: pd.DataFrame, dist_all: pd.DataFrame, dist_year: pd.DataF
     frame.columns = ["Forms", "优", "良", "中", "差", "$n$", r"\% 优"]
     raw = pd.concat([dist_all.assign(year="all"), dist_year, dist_type.rename(columns={"review_type": "group"})])
     return Table(frame, "Grades of the project evaluations by evaluator and year (derived from the scores)", raw=raw,
-                 column_format="lrrrrrr", escape=False, note=bands_note())
+                 column_format="lrrrrrr", escape=False, note=bands_note(),
+                 note_zh=bands_note(lang="zh"))
 
 
 def crosstab_table(agreement: GradeAgreement) -> Table:
@@ -166,8 +172,12 @@ def crosstab_table(agreement: GradeAgreement) -> Table:
     note = (f"Exact agreement {100 * agreement.exact_agreement:.1f}\\%, downgrades "
             f"{100 * agreement.downgrade_rate:.1f}\\%, upgrades {100 * agreement.upgrade_rate:.1f}\\%; "
             f"linearly weighted $\\kappa$ = {agreement.kappa_linear:.2f}.")
+    note_zh = (f"等级完全一致{100 * agreement.exact_agreement:.1f}\\%，降级"
+               f"{100 * agreement.downgrade_rate:.1f}\\%，升级{100 * agreement.upgrade_rate:.1f}\\%；"
+               f"线性加权$\\kappa$系数 = {agreement.kappa_linear:.2f}。")
     return Table(frame, "Self-evaluation grade (rows) against review grade (columns)",
-                 raw=agreement.table.stack().rename("n").reset_index(), column_format="lrrrrr", note=note)
+                 raw=agreement.table.stack().rename("n").reset_index(), column_format="lrrrrr", note=note,
+                 note_zh=note_zh)
 
 
 def execution_table(execution: pd.DataFrame, n_excluded: int) -> Table:
@@ -194,8 +204,10 @@ def execution_table(execution: pd.DataFrame, n_excluded: int) -> Table:
         r"\% $<$ 90": execution["share_below_90"].map(_pct), r"\% $<$ 60": execution["share_below_60"].map(_pct)})
     note = (f"Rates from the amounts (executed / adjusted budget); {int(n_excluded)} rates above 100\\% (data errors) "
             "left out. Upper block: function classes and all projects; lower block: fund sources.")
+    note_zh = (f"执行率由金额计算（执行数／调整后预算）；剔除{int(n_excluded)}个超过100\\%的执行率（数据错误）。"
+               "上半部分：各功能分类及全部项目；下半部分：各资金来源。")
     return Table(frame, "Budget execution rate (\\%) by function class and by fund source", raw=execution,
-                 column_format="llrrrrr", escape=False, note=note)
+                 column_format="llrrrrr", escape=False, note=note, note_zh=note_zh)
 
 
 def losses_table(comparison: pd.DataFrame, loss_self: pd.DataFrame, loss_review: pd.DataFrame, *,
@@ -224,9 +236,13 @@ def losses_table(comparison: pd.DataFrame, loss_self: pd.DataFrame, loss_review:
     note = ("Self, Review: loss rate = points lost / (weight $\\times$ forms). Cum.\\ = cumulative share "
             f"of all review losses; vital = the indicators up to and including the one crossing "
             f"{100 * vital_share:g}\\%.")
+    note_zh = ("自评、复核：失分率 = 失分／（权重 $\\times$ 评价表数）。累计 = 占全部复核失分的累计比例；"
+               "关键少数 = 按帕累托顺序自首项起，直至累计比例越过"
+               f"{100 * vital_share:g}\\%的那一项为止的各项指标（含该项）。")
     return Table(frame, "Points lost per third-level indicator, in Pareto order of the review losses",
                  raw=pd.concat([loss_self.assign(evaluator="self"), loss_review.assign(evaluator="review")]),
-                 note=note, column_format="rp{3.9cm}p{2.5cm}rrrrc", escape=False, font_size="\\footnotesize")
+                 note=note, note_zh=note_zh, column_format="rp{3.9cm}p{2.5cm}rrrrc", escape=False,
+                 font_size="\\footnotesize")
 
 
 def compliance_table(compliance: pd.DataFrame, *, cut_pct: float) -> Table:
@@ -251,7 +267,8 @@ def compliance_table(compliance: pd.DataFrame, *, cut_pct: float) -> Table:
         "Compliant": c["n_compliant"], r"\%": c["share_compliant"].map(_pct_or_dash)})
     return Table(frame, "Compliance of next year's budget with Shandong's result-use rule", raw=compliance,
                  column_format="llrrrrr", escape=False,
-                 note="Grade of record: the review grade where reviewed, else the self grade, derived from the score.")
+                 note="Grade of record: the review grade where reviewed, else the self grade, derived from the score.",
+                 note_zh="记录等级：已复核的项目取复核等级，否则取自评等级；等级均由得分推算。")
 
 
 def result_use_counts_table(wide: pd.DataFrame, use: pd.DataFrame) -> Table:
@@ -293,7 +310,8 @@ def dept_losses_table(l1_losses: pd.DataFrame) -> Table:
                           r"Share of loss \%": dl["share_of_loss_in_framework"].map(_pct)})
     return Table(frame, "Departmental evaluations: points lost per first-level indicator", raw=dl,
                  column_format="llrrrr", escape=False,
-                 note="Self-evaluation points. Share of loss within the framework of the same years.")
+                 note="Self-evaluation points. Share of loss within the framework of the same years.",
+                 note_zh="按绩效自评得分计算。失分占比为占同一年份所用指标框架内全部失分的比例。")
 
 
 def inflation_rows(conf_level: float, high_score: float) -> list[tuple[str, str, str | None]]:
@@ -374,7 +392,9 @@ def inflation_table(inflation: pd.DataFrame, agreement: GradeAgreement, departme
     return Table(frame, "Self-evaluation against review: inflation $\\Delta$ = self $-$ review and grade agreement",
                  raw=raw, column_format="lrr", escape=False,
                  note=f"t interval of the mean; percentile bootstrap ({n_boot} resamples) of the median; "
-                      "two-sided Wilcoxon signed-rank test; Cohen's weighted $\\kappa$.")
+                      "two-sided Wilcoxon signed-rank test; Cohen's weighted $\\kappa$.",
+                 note_zh=f"均值采用t区间；中位数采用百分位自助法区间（{n_boot}次重抽样）；"
+                         "双侧Wilcoxon符号秩检验；Cohen加权$\\kappa$系数。")
 
 
 # ======================================================================================
@@ -520,7 +540,9 @@ def truth_table(checks: pd.DataFrame, *, conf_level: float) -> Table:
     return Table(frame, "Estimates checked against the simulated truth", raw=checks, column_format="p{5.4cm}rrrrrc",
                  escape=False, font_size="\\footnotesize",
                  note=(f"{conf_pct}\\% intervals: t (means), bootstrap (median), Wilson (shares, in \\%). "
-                       "Realised: the simulator's value on the drawn sample; population: the model's value."))
+                       "Realised: the simulator's value on the drawn sample; population: the model's value."),
+                 note_zh=(f"{conf_pct}\\%区间：t区间（均值）、自助法区间（中位数）、Wilson区间（比例，以\\%表示）。"
+                          "实现值：模拟程序在所抽样本上的取值；总体：模型的取值。"))
 
 
 # ======================================================================================

@@ -46,7 +46,8 @@ def _attention_text_zh(expected: dict[str, int]) -> str:
     n = len(expected)
     if n == 0:
         return "没有注意力检验题"
-    text = f"{'一两三四五六七八九'[n - 1] if n < 10 else n}道注意力检验题"
+    words = "一两三四五六七八九"
+    text = f"{words[n - 1] if n <= len(words) else n}道注意力检验题"
     if n == 1:
         return text + "（指定作答题）"
     if len(set(expected.values())) > 1:

@@ -78,7 +78,8 @@ def sample_description_table(sample: pd.DataFrame) -> Table:
                          "$n$": str(int(r["n"])), r"\%": f"{100 * r['pct']:.1f}"})
     return Table(pd.DataFrame(rows), caption="Respondents 受访者基本情况", raw=sample, column_format="llrr",
                  escape=False, note=f"Percentages of the respondents who answered the question; "
-                                    f"{_n_missing(sample)} missing answers.")
+                                    f"{_n_missing(sample)} missing answers.",
+                 note_zh=f"百分比以回答该题的受访者为基数；缺失回答共{_n_missing(sample)}个。")
 
 
 def sample_text(sample: pd.DataFrame, small_n: int = 20) -> str:
@@ -147,7 +148,10 @@ def construct_means_table(means: pd.DataFrame, codebook: Any, lang: str = "en",
                  column_format="llrrrrrr", escape=False, font_size="\\footnotesize",
                  note=(f"$n$ = {means['n'].min()}--{means['n'].max()} per construct. "
                        f"One-sample $t$ tests against the midpoint {midpoint:g}; $d$ = (mean $-$ {midpoint:g}) / SD; "
-                       "Agree = share of respondents whose construct score is at least 4."))
+                       "Agree = share of respondents whose construct score is at least 4."),
+                 note_zh=(f"各构念$n$ = {means['n'].min()}--{means['n'].max()}。"
+                          f"以量表中点{midpoint:g}为检验值的单样本$t$检验；$d$ = （均值 $-$ {midpoint:g}）/ 标准差；"
+                          "同意 = 构念得分不低于4的受访者比例。"))
 
 
 def _driver_extremes(means: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, str, str]:
@@ -289,7 +293,10 @@ def group_comparison_table(comparisons: pd.DataFrame, codebook: Any, lang: str =
                  column_format="lllllll", escape=False, font_size="\\footnotesize",
                  note=("Welch's ANOVA when every group has $n \\geq$ 30 or passes Shapiro--Wilk ($p \\geq$ .05), "
                        "else Kruskal--Wallis; Holm correction across the constructs within each grouping; "
-                       "groups with fewer than 5 respondents dropped."))
+                       "groups with fewer than 5 respondents dropped."),
+                 note_zh=("各组均满足$n \\geq$ 30或通过Shapiro--Wilk检验（$p \\geq$ .05）时采用Welch方差分析，"
+                          "否则采用Kruskal--Wallis检验；在每一分组变量内对各构念进行Holm校正；"
+                          "受访者少于5人的组予以剔除。"))
 
 
 def posthoc_results(posthoc: pd.DataFrame, codebook: Any, lang: str = "en") -> pd.DataFrame:
@@ -421,7 +428,11 @@ def problems_pareto_table(pareto: pd.DataFrame, codebook: Any, var: str, max_cho
                  note=(f"Multi-select question, up to {_choices(max_choices)} choices; "
                        "\\% resp. = share of respondents who ticked the problem; cum.\\ \\% = cumulative share of "
                        f"mentions; vital = the vital few, the smallest set of top problems reaching "
-                       f"{100 * threshold:.0f}\\% of all mentions (``other'' excluded)."))
+                       f"{100 * threshold:.0f}\\% of all mentions (``other'' excluded)."),
+                 note_zh=(f"多选题，{f'最多可选{max_choices}项' if max_choices else '可选项数不限'}；"
+                          "应答者\\% = 勾选该问题的受访者比例；累计\\% = 提及次数的累计比例；"
+                          "关键少数 = 从首位问题起累计提及次数达到全部提及次数"
+                          f"{100 * threshold:.0f}\\%所需的最少几项问题（不含“其他”）。"))
 
 
 def pareto_text(pareto: pd.DataFrame, summary: ParetoSummary) -> str:
@@ -475,7 +486,8 @@ def problems_other_table(others: pd.DataFrame) -> Table:
                           r"\% of fill-ins": [f"{100 * s:.1f}" for s in others["share"]]})
     return Table(frame, caption="Answers written under ``other'' 其他问题（原文）", raw=others,
                  column_format="p{0.45\\linewidth}rr", escape=False,
-                 note="Whitespace tidied; screened for personal data in notebook 01.")
+                 note="Whitespace tidied; screened for personal data in notebook 01.",
+                 note_zh="已整理空白字符；已在 notebook 01 中筛查个人信息。")
 
 
 def other_text(multi: MultiSelect, others: pd.DataFrame) -> str:
@@ -532,7 +544,10 @@ def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str) -> Tabl
                  column_format="lrrrrrr", escape=False,
                  note=("Pearson $\\chi^2$ of unit type $\\times$ (ticked, not ticked), no continuity correction; "
                        "$V$ = Cramér's $V$; $E<5$ = cells with an expected count below 5; "
-                       "$^\\dagger$ breaks Cochran's rule (more than 20\\% of cells below 5 or any below 1)."))
+                       "$^\\dagger$ breaks Cochran's rule (more than 20\\% of cells below 5 or any below 1)."),
+                 note_zh=("单位类型 $\\times$（勾选，未勾选）的Pearson $\\chi^2$检验，未作连续性校正；"
+                          "$V$ = Cramér $V$系数；$E<5$ = 期望频数低于5的单元格数；"
+                          "$^\\dagger$ 表示不满足Cochran准则（超过20\\%的单元格期望频数低于5，或有单元格低于1）。"))
 
 
 def _strongest(tests: pd.DataFrame) -> pd.Series:

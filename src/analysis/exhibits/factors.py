@@ -170,7 +170,9 @@ def kmo_table(structure: FactorStructure) -> Table:
     return Table.from_unicode(printed, "Sampling adequacy: KMO per item (MSA) and overall", km,
                               column_format="lrl@{\\hspace{2em}}lrl", font_size="\\scriptsize",
                               note=f"Bartlett's test of sphericity: {bartlett_text(structure)}. "
-                                   f"Missing answers handled {structure.missing}, as psych.")
+                                   f"Missing answers handled {structure.missing}, as psych.",
+                              note_zh=f"Bartlett球形检验：{bartlett_text(structure)}。缺失回答按"
+                                      f"{'成对删除' if structure.missing == 'pairwise' else '列表删除'}处理，与psych一致。")
 
 
 def retention_table(structure: FactorStructure, seed: Any) -> Table:
@@ -196,7 +198,9 @@ def retention_table(structure: FactorStructure, seed: Any) -> Table:
     return Table.from_unicode(printed, "How many factors: three retention rules and the codebook", ret,
                               column_format="lr", note=f"Parallel analysis: factor eigenvalues above the "
                                                        f"{100 * pa.quantile:.0f}th percentile of {pa.n_iter} random "
-                                                       f"data sets of the same size, seed {seed}.")
+                                                       f"data sets of the same size, seed {seed}.",
+                              note_zh=f"平行分析：因子特征值高于{pa.n_iter}个同等规模随机数据集相应特征值的"
+                                      f"第{100 * pa.quantile:.0f}百分位数；随机种子为{seed}。")
 
 
 def loadings_display(structure: FactorStructure, summary: EFASummary) -> pd.DataFrame:
@@ -245,7 +249,9 @@ def loadings_table(structure: FactorStructure, summary: EFASummary, reverse_item
                  f"{res.rotation} rotation)", raw, tex_header=False,
         column_format="ll" + "r" * (len(summary.factor_order) + 1), font_size="\\scriptsize",
         note=f"Loadings with absolute value below {structure.salient} are blanked; h²: communality. Factors are "
-             "named after the codebook construct(s) whose items mostly load on them; (–): none. (R): reverse-keyed.")
+             "named after the codebook construct(s) whose items mostly load on them; (–): none. (R): reverse-keyed.",
+        note_zh=f"绝对值低于{structure.salient}的因子载荷不予显示；h²：共同度。各因子以在其上载荷的题项大多所属的"
+                "编码本构念命名；(–)：无。(R)：反向计分题。")
 
 
 def variance_frame(structure: FactorStructure, summary: EFASummary) -> pd.DataFrame:
@@ -286,7 +292,8 @@ def variance_table(structure: FactorStructure, summary: EFASummary) -> Table:
                               formatters={"SS loadings": _f3, "% of variance": lambda v: fmt_number(v, 1),
                                           "Cumulative %": lambda v: fmt_number(v, 1)},
                               note="After an oblique rotation the factors overlap, so the cumulative share is a "
-                                   "guide only.")
+                                   "guide only.",
+                              note_zh="斜交旋转后各因子相互重叠，因此累计方差占比仅供参考。")
 
 
 def phi_frame(structure: FactorStructure, summary: EFASummary) -> pd.DataFrame:
@@ -360,7 +367,8 @@ def compare_table(compare: pd.DataFrame, structure: FactorStructure) -> Table:
                                   f"({structure.n_factors} factors)", compare, tex_header=False,
                               column_format="lrrr", font_size="\\footnotesize",
                               note="PCA with varimax is the usual thesis recipe; (used): the solution set by the "
-                                   "parameters.")
+                                   "parameters.",
+                              note_zh="主成分分析加最大方差旋转是学位论文中的常见做法；（采用）：由参数设定的解。")
 
 
 # --------------------------------------------------------------------------- the simulated truth

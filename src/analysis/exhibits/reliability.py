@@ -108,7 +108,9 @@ def item_stats_table(ev: ScaleEvaluation) -> Table:
         frame, "Item statistics (reverse-keyed items rescored)", _raw(s.drop(columns="shape_flag")),
         formatters={c: _f1 for c in ("Floor %", "Ceiling %", "Missing %")},
         note="Skew and excess kurtosis as psych::describe (type 3); floor and ceiling: share of answers in the "
-             "lowest and highest category. (R): reverse-keyed.", column_format="llrrrrrrr", font_size="\\scriptsize")
+             "lowest and highest category. (R): reverse-keyed.", column_format="llrrrrrrr", font_size="\\scriptsize",
+        note_zh="偏度与超额峰度按psych::describe计算（type 3）；地板与天花板：落在最低与最高类别的回答所占比例。"
+                "(R)：反向计分题。")
 
 
 def reliability_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
@@ -138,7 +140,10 @@ def reliability_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
         font_size="\\scriptsize",
         note=f"{100 * ev.conf_level:g} % confidence intervals. Missing answers handled {ev.missing}, as R "
              "psych::alpha; ω total from a one-factor minres solution, as psych::omega; mean r: mean inter-item "
-             "correlation.")
+             "correlation.",
+        note_zh=f"{100 * ev.conf_level:g}%置信区间。缺失回答按"
+                f"{'成对删除' if ev.missing == 'pairwise' else '列表删除'}处理，与R的psych::alpha一致；"
+                "ω总系数由单因子minres解求得，与psych::omega一致；平均r：题项间平均相关系数。")
 
 
 def reverse_items_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
@@ -164,7 +169,8 @@ def reverse_items_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
         _raw(_with_label(rev, list(rev.columns), label, 1)),
         formatters={c: f3 for c in frame.columns[2:]}, column_format="llrrrrr", font_size="\\scriptsize",
         note="Change: α without R minus α with R. The last column shows the error of forgetting to rescore "
-             "the R item; it is a warning, not a result.")
+             "the R item; it is a warning, not a result.",
+        note_zh="变化：不含R题的α减去含R题的α。最后一列显示忘记对R题反向计分所造成的误差；它是一种警示，而非研究结果。")
 
 
 def item_total_table(ev: ScaleEvaluation) -> Table:
@@ -186,7 +192,8 @@ def item_total_table(ev: ScaleEvaluation) -> Table:
     return Table.from_unicode(
         frame, "Corrected item-total correlations and α if item deleted", _raw(it),
         formatters={"r.drop": f3, "α if deleted": f3}, column_format="llrrrrc", font_size="\\scriptsize",
-        note="r.drop: correlation of the item with the sum of the other items of its scale (psych r.drop).")
+        note="r.drop: correlation of the item with the sum of the other items of its scale (psych r.drop).",
+        note_zh="校正题项—总分相关（r.drop）：该题项与其所属量表其余题项之和的相关系数（psych的r.drop）。")
 
 
 def fit_display(cfa: CFAResult, verdicts: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +238,8 @@ def cfa_fit_table(ev: ScaleEvaluation) -> Table:
     return Table.from_unicode(
         fit_display(ev.cfa, ev.fit_verdicts), "Fit of the confirmatory factor model of the codebook structure",
         _raw(ev.cfa.fit), column_format="lrccl",
-        note=f"ML on {ev.cfa.n_obs} complete responses; χ² is lavaan's N·F. Cut-offs after Hu and Bentler (1999).")
+        note=f"ML on {ev.cfa.n_obs} complete responses; χ² is lavaan's N·F. Cut-offs after Hu and Bentler (1999).",
+        note_zh=f"基于{ev.cfa.n_obs}份完整回答的最大似然（ML）估计；χ²为lavaan的N·F。临界值依据Hu和Bentler（1999）。")
 
 
 def cfa_loadings_table(ev: ScaleEvaluation) -> Table:
@@ -252,7 +260,8 @@ def cfa_loadings_table(ev: ScaleEvaluation) -> Table:
     return Table.from_unicode(
         frame, "CFA loadings: unstandardized estimates and standardized loadings (std.all)", _raw(ev.cfa.loadings),
         formatters={"Estimate": f3, "Standardized": f3}, column_format="llrr", font_size="\\scriptsize",
-        note="The first loading of each construct is fixed to 1 (marker variable).")
+        note="The first loading of each construct is fixed to 1 (marker variable).",
+        note_zh="每个构念的第一个因子载荷固定为1（标识变量）。")
 
 
 def validity_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
@@ -278,7 +287,9 @@ def validity_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
         column_format="lrrrrcr", font_size="\\footnotesize",
         formatters={c: f3 for c in ("CR", "AVE", "√AVE", "max |r|", "max HTMT")},
         note="CR and AVE from the standardized CFA loadings (Fornell and Larcker 1981); max |r|: largest latent "
-             "correlation with another construct; HTMT as semTools::htmt (Henseler et al. 2015).")
+             "correlation with another construct; HTMT as semTools::htmt (Henseler et al. 2015).",
+        note_zh="组合信度（CR）与平均方差提取量（AVE）由标准化CFA载荷计算（Fornell和Larcker，1981）；"
+                "max |r|：与其他构念的最大潜变量相关；HTMT按semTools::htmt计算（Henseler等，2015）。")
 
 
 def lower_triangle(matrix: pd.DataFrame, diag: Callable[[float], str]) -> pd.DataFrame:
@@ -340,7 +351,9 @@ def htmt_table(ev: ScaleEvaluation) -> Table:
         lower_triangle(ev.htmt.set_index("construct")[names], lambda v: "---"), "Heterotrait–monotrait ratios (HTMT)",
         _raw(ev.htmt), tex_cells=False, column_format="l" + "r" * len(names), font_size="\\scriptsize",
         note=f"Values below {ev.cuts['htmt_strict']:.2f} (strict) or {ev.cuts['htmt_liberal']:.2f} (liberal) "
-             "indicate distinct constructs (Henseler et al. 2015).")
+             "indicate distinct constructs (Henseler et al. 2015).",
+        note_zh=f"异质—单质比（HTMT）低于{ev.cuts['htmt_strict']:.2f}（严格标准）或"
+                f"{ev.cuts['htmt_liberal']:.2f}（宽松标准）表明构念之间具有区分效度（Henseler等，2015）。")
 
 
 # --------------------------------------------------------------------------- figure

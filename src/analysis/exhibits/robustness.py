@@ -11,6 +11,7 @@ nominal coverage, and why).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -75,6 +76,28 @@ _KEY_LABELS = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea"
                "top_cause": "top root cause (LMG or β)", "top_set": "two leading causes",
                "root_causes": "IPA root causes", "quadrant": "IPA quadrant", "top_share": "share of R² of the top cause",
                "inflation": "inflation Δ (points)"}
+#: The key results' names in Chinese (the Chinese note of the robustness table).
+_KEY_LABELS_ZH = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
+                  "on_matched": "落在其构念因子上的题项", "phi_mean": "与编码本结构的平均φ",
+                  "top_cause": "首要根源（LMG或β）", "top_set": "居前两位的根源", "root_causes": "IPA根本原因",
+                  "quadrant": "IPA象限", "top_share": "首要根源的R²份额", "inflation": "虚高Δ（分）"}
+#: The conclusions of ``analysis.sweep.robustness.CONCLUSIONS`` in Chinese ("α on the same side of .70" by pattern).
+_CONCLUSIONS_ZH = {"same verdict": "判断相同",
+                   "every item on its construct's factor, or not, as the default":
+                       "与默认设定一样，每个题项都（或并非都）落在其构念的因子上",
+                   "the same top root cause": "首要根源相同", "the same two leading causes": "居前两位的根源相同",
+                   "the same IPA root causes": "IPA根本原因相同", "the same IPA quadrant": "IPA象限相同",
+                   "the interval above 0 or not, as the default": "与默认设定一样，区间位于（或不位于）0以上"}
+
+
+def _conclusion_zh(text: str) -> str:
+    """A conclusion of the robustness summary in Chinese; an unknown one stays as it is."""
+    side = re.fullmatch(r"(\S+) on the same side of (\S+)", text)
+    if side:
+        return f"{side[1]}与默认设定位于{side[2]}的同一侧"
+    return _CONCLUSIONS_ZH.get(text, text)
+
+
 #: The key results printed in the robustness table, in order (others stay in results/robustness.csv).
 TABLE_KEYS = ("alpha", "omega", "cfi", "tli", "rmsea", "srmr", "on_matched", "phi_mean", "top_cause", "top_set",
               "top_share", "root_causes", "quadrant", "inflation")
@@ -154,8 +177,15 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
             "the specifications that can change the result; for text results the number of different answers and "
             "the most frequent one. Items on their construct's factor and the share of R² in %. Kept: the share of "
             f"those specifications (%) that keep the default's conclusion ({conclusions}).")
+    conclusions_zh = "；".join(f"{_KEY_LABELS_ZH.get(k, _KEY_LABELS.get(k, k))}：{_conclusion_zh(said[k])}"
+                              for k in TABLE_KEYS if said.get(k))
+    note_zh = ("默认（Default）：params.yaml中的选择（其剔除规则与缺失数据处理方式、探索性因子分析设定、"
+               "结果量表与LMG份额、以均值划分的IPA坐标轴、全部复核评价表、平均差值）。范围（Range）：在可能改变该结果的"
+               "各设定之间的取值范围；对于文字结果，为不同答案的个数及出现次数最多的答案。“落在其构念因子上的题项”与"
+               "R²份额以%表示。保持（Kept）：上述设定中保持默认设定结论的设定所占比例（%）"
+               f"（{conclusions_zh}）。")
     return Table(frame, caption="How the key results move across the analytic choices (specification curve)",
-                 raw=summary, note=_tex(note),
+                 raw=summary, note=_tex(note), note_zh=_tex(note_zh),
                  column_format=(">{\\raggedright\\arraybackslash}p{5.4cm}>{\\raggedright\\arraybackslash}p{2.2cm}"
                                 ">{\\raggedright\\arraybackslash}p{3.6cm}rr"),
                  font_size="\\scriptsize", escape=False)
@@ -169,13 +199,15 @@ def _tex(text: Any) -> str:
     return latex_text(str(text), _EXTRA_SYMBOLS)
 
 
-def _latex_table(frame: pd.DataFrame, caption: str, raw: pd.DataFrame, note: str, **layout: Any) -> Table:
-    """A :class:`Table` whose plain-text cells, headers, caption and note (Unicode symbols allowed) become LaTeX."""
+def _latex_table(frame: pd.DataFrame, caption: str, raw: pd.DataFrame, note: str, note_zh: str | None = None,
+                 **layout: Any) -> Table:
+    """A :class:`Table` whose plain-text cells, headers, caption and notes (Unicode symbols allowed) become LaTeX."""
     out = frame.copy()
     for col in out.columns:
         out[col] = [_tex(v) if isinstance(v, str) else v for v in out[col]]
     out.columns = [_tex(c) for c in frame.columns]
-    return Table(out, caption=_tex(caption), raw=raw, note=_tex(note), escape=False, **layout)
+    return Table(out, caption=_tex(caption), raw=raw, note=_tex(note), note_zh=note_zh and _tex(note_zh),
+                 escape=False, **layout)
 
 
 def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mapping[str, str], cut: float) -> Values:
@@ -528,8 +560,13 @@ def recovery_table(summary: pd.DataFrame, conf_level: float) -> Table:
             f"{100 * conf_level:g} % interval ({100 * lo:.1f} to {100 * hi:.1f} % for one interval per replication; "
             f"narrower for pooled rows, by their effective number of independent intervals). Per-target results: "
             f"results/recovery.csv.")
+    note_zh = (f"按该量的各个目标（构念或影响因素）合并，并与每个估计量所估计对象的总体值比较。偏差（Bias）：带符号误差的"
+               f"均值（MCSE：其蒙特卡洛标准误）；平均|偏差|（Mean |bias|）：各目标绝对偏差在目标间的均值（LMG份额之和"
+               f"为1，其带符号偏差相互抵消）。*：覆盖率落在校准良好的{100 * conf_level:g}%区间的蒙特卡洛误差带之外"
+               f"（每次重复一个区间时为{100 * lo:.1f}%至{100 * hi:.1f}%；合并的行按其独立区间的有效个数相应收窄）。"
+               f"各目标的结果见results/recovery.csv。")
     return _latex_table(frame, "Parameter recovery: bias, RMSE and coverage of the intervals by sample size",
-                        summary.copy(), note, font_size="\\scriptsize",
+                        summary.copy(), note, note_zh, font_size="\\scriptsize",
                         column_format=">{\\raggedright\\arraybackslash}p{3.4cm}rrrrrr")
 
 
@@ -565,7 +602,12 @@ def structure_table(structure: pd.DataFrame, congruence: float) -> Table:
             f"first: the strongest is the largest. IPA: the 'concentrate here' drivers equal those of the "
             f"population shares and means. Cleaning: the exclusion rules kept exactly the clean respondents. "
             f"Percentages of replications.")
-    return _latex_table(frame, "Factor structure and root causes recovered, by sample size", structure, note,
+    note_zh = (f"φ：各构念的探索性因子分析因子与模拟程序载荷之间的Tucker一致性系数（对各构念取均值，并给出最差的构念；"
+               f"在各次重复间取平均）。结构（structure）：每个构念的φ ≥ {congruence:.2f}。前两位（top two）：两个最大的"
+               f"LMG份额恰为模拟程序设定的两个最强根源；第一（first）：最强根源的份额最大。IPA：“重点改进”象限中的"
+               f"影响因素与按总体份额和均值所得的相同。清洗（cleaning）：剔除规则恰好保留了全部正常作答者。"
+               f"数值为重复次数的百分比。")
+    return _latex_table(frame, "Factor structure and root causes recovered, by sample size", structure, note, note_zh,
                         column_format="rrrrrrrr", font_size="\\scriptsize")
 
 
@@ -596,12 +638,15 @@ def planning_table(planning: pd.DataFrame) -> Table:
     note = ("The smallest sample size of the grid from which on every larger size reaches the probability (in "
             "brackets: the probability estimated there), from the Monte Carlo study on the simulated model. "
             f"It holds for an instrument and a population like the simulated ones: {_design_text()}.")
-    return _latex_table(frame, "Replication planning: respondents needed in another county", planning, note,
+    note_zh = ("样本量网格中的最小样本量：自该样本量起，每一个更大的样本量都能达到相应概率（括号内为在该样本量处估计的"
+               "概率）；依据基于模拟模型的蒙特卡洛研究。该结果适用于与模拟设定相似的测量工具和总体："
+               f"{_design_text(lang='zh')}。")
+    return _latex_table(frame, "Replication planning: respondents needed in another county", planning, note, note_zh,
                         column_format=">{\\raggedright\\arraybackslash}p{7cm}ll", font_size="\\small")
 
 
-def _design_text() -> str:
-    """The simulated design a planning result holds for, from the simulator's model (not typed twice)."""
+def _design_text(lang: str = "en") -> str:
+    """The simulated design a planning result holds for, from the simulator's model (not typed twice), in ``lang``."""
     from analysis.simulate.survey import SurveyModel
 
     m = SurveyModel()
@@ -611,6 +656,10 @@ def _design_text() -> str:
     off = R[~np.eye(len(R), dtype=bool)]
     weights = sorted(m.outcome_weights.values(), reverse=True)
     fmt = lambda v: f"{v:.2f}".lstrip("0")  # noqa: E731
+    if lang == "zh":
+        return (f"每个构念的题项数与模拟问卷相同，载荷为{fmt(lo)}至{fmt(hi)}，影响因素之间的相关为{fmt(off.min())}至"
+                f"{fmt(off.max())}，两个根源的权重为{fmt(weights[0])}和{fmt(weights[1])}，而其余影响因素的权重"
+                f"至多为{fmt(weights[2])}")
     return (f"as many items per construct, loadings of {fmt(lo)} to {fmt(hi)}, drivers correlated {fmt(off.min())} "
             f"to {fmt(off.max())}, and two causes with weights of {fmt(weights[0])} and {fmt(weights[1])} against "
             f"at most {fmt(weights[2])} for the others")

@@ -107,8 +107,13 @@ def regression_table(ols: OLSResult, codebook: Any, conf_level: float) -> Table:
             f"{fmt_number(ols.adj_r2, 3, drop_leading_zero=True)}; robust $F$({ols.df_num:.0f}, "
             f"{ols.df_denom:.0f}) = {ols.F_hc3:.2f}, $p$ {fmt_p(ols.p_F)}. "
             "HC3 standard errors; $t$ tests and intervals with $n - k - 1$ df.")
+    note_zh = (f"$n$ = {ols.n}；$R^2$ = {fmt_number(ols.r2, 3, drop_leading_zero=True)}，调整后$R^2$ = "
+               f"{fmt_number(ols.adj_r2, 3, drop_leading_zero=True)}；稳健$F$({ols.df_num:.0f}, "
+               f"{ols.df_denom:.0f}) = {ols.F_hc3:.2f}，$p$ {fmt_p(ols.p_F)}。"
+               "采用HC3标准误；$t$检验与置信区间的自由度为$n - k - 1$。")
     return Table(frame, caption=f"Overall effectiveness regressed on the {ols.k} drivers (OLS, HC3) 回归分析",
-                 raw=c.assign(**ols.fit_stats()), note=note, column_format="lrrrrrrr", escape=False)
+                 raw=c.assign(**ols.fit_stats()), note=note, note_zh=note_zh, column_format="lrrrrrrr",
+                 escape=False)
 
 
 def relative_importance_table(ri: RelativeImportance, codebook: Any, lang: str) -> Table:
@@ -143,9 +148,14 @@ def relative_importance_table(ri: RelativeImportance, codebook: Any, lang: str) 
             f"Percentile bootstrap, {ri.n_boot_used} resamples of respondents, seed {ri.seed}; "
             f"P(top {_top_word(ri.top)}) = share of resamples in which the driver ranks "
             + ("first or second." if ri.top == 2 else f"among the first {ri.top}."))
+    note_zh = (f"LMG份额：各影响因素在$R^2$ = {fmt_number(t['r2'].iloc[0], 3, drop_leading_zero=True)}中所占的份额"
+               "（未经缩放的LMG值见CSV文件）。"
+               f"百分位自助法，对受访者进行{ri.n_boot_used}次重抽样，随机种子为{ri.seed}；"
+               + ("位列前二的概率 = 该影响因素排在第一或第二位的重抽样样本所占比例。" if ri.top == 2 else
+                  f"P(top {_top_word(ri.top)}) = 该影响因素排在前{ri.top}位的重抽样样本所占比例。"))
     return Table(frame, caption="Relative importance of the drivers (LMG decomposition of $R^2$) 相对重要性",
-                 raw=_with_label(t, codebook, lang), note=note, column_format="rllrrcr", font_size="\\footnotesize",
-                 escape=False)
+                 raw=_with_label(t, codebook, lang), note=note, note_zh=note_zh, column_format="rllrrcr",
+                 font_size="\\footnotesize", escape=False)
 
 
 def _top_word(top: int) -> str:
@@ -184,9 +194,12 @@ def ipa_table(ipa: pd.DataFrame, codebook: Any, lang: str) -> Table:
             f"Axes cross at the means: importance {ipa['importance_cut'].iloc[0]:.1f}\\% of $R^2$, "
             f"performance {ipa['performance_cut'].iloc[0]:.2f}. Root causes = high importance and "
             "low performance (concentrate here).")
+    note_zh = ("重要性 = LMG份额占$R^2$的百分比（\\%）；表现 = 均值得分。"
+               f"两轴交于均值：重要性为$R^2$的{ipa['importance_cut'].iloc[0]:.1f}\\%，"
+               f"表现为{ipa['performance_cut'].iloc[0]:.2f}。根本原因 = 重要性高且表现低（重点改进）。")
     return Table(frame, caption="Importance--performance analysis of the drivers 重要性—表现分析",
-                 raw=_with_label(ipa, codebook, lang), note=note, column_format="rlrrl", font_size="\\footnotesize",
-                 escape=False)
+                 raw=_with_label(ipa, codebook, lang), note=note, note_zh=note_zh, column_format="rlrrl",
+                 font_size="\\footnotesize", escape=False)
 
 
 # ----------------------------------------------------------------------------- the simulated truth
@@ -326,7 +339,8 @@ def truth_check_table(check: TruthCheck | None, codebook: Any) -> Table:
     if check is None:
         empty = pd.DataFrame(columns=["construct", "true_share", "est_share"])
         return Table(pd.DataFrame(columns=["Driver"]), caption=caption, raw=empty, column_format="l", escape=False,
-                     note="Real data: there is no simulated truth to check against.", font_size="\\footnotesize")
+                     note="Real data: there is no simulated truth to check against.",
+                     note_zh="真实数据：没有可供核对的模拟真值。", font_size="\\footnotesize")
     c = check.frame
     en = _labels(codebook, c["construct"], "en")
     frame = pd.DataFrame({
@@ -340,8 +354,11 @@ def truth_check_table(check: TruthCheck | None, codebook: Any) -> Table:
     note = ("True \\% = share of the population $R^2$ (Shapley decomposition of the latent model); "
             "estimated \\% = LMG share of the sample $R^2$ with its bootstrap interval. "
             "True quadrants from the true shares and latent means, mean cuts.")
-    return Table(frame, caption=caption, raw=c, note=note, column_format="lrrcl", font_size="\\footnotesize",
-                 escape=False)
+    note_zh = ("真值\\% = 占总体$R^2$的份额（潜变量模型的Shapley分解）；"
+               "估计\\% = 占样本$R^2$的LMG份额及其自助法区间。"
+               "真实象限由真实份额和潜变量均值确定，以均值为分界。")
+    return Table(frame, caption=caption, raw=c, note=note, note_zh=note_zh, column_format="lrrcl",
+                 font_size="\\footnotesize", escape=False)
 
 
 # ----------------------------------------------------------------------------- macros

@@ -33,6 +33,8 @@ class Table:
     note : str, optional
         Table note (LaTeX when ``escape=False``); the writer adds the data
         status and the source.
+    note_zh : str, optional
+        The note in Chinese, for the Chinese edition (default: ``note``).
     column_format, font_size : str
         LaTeX ``tabular`` column specification and size command.
     formatters : mapping, optional
@@ -49,11 +51,13 @@ class Table:
     font_size: str = "\\small"
     formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     escape: bool = True
+    note_zh: str | None = None
 
     @classmethod
     def from_unicode(cls, frame: pd.DataFrame, caption: str, raw: pd.DataFrame | None = None, *,
                      note: str | None = None, formatters: Mapping[str, Callable[[Any], str]] | None = None,
-                     tex_cells: bool = True, tex_header: bool = True, **layout: Any) -> "Table":
+                     tex_cells: bool = True, tex_header: bool = True, note_zh: str | None = None,
+                     **layout: Any) -> "Table":
         """A table whose text uses Unicode symbols (α, χ², ≥, √AVE), made safe for LaTeX.
 
         Parameters
@@ -63,6 +67,8 @@ class Table:
             ``tex_header``) pass through :func:`~analysis.exhibits.format.latex_text`.
         caption, note : str
             Plain text with Unicode symbols; converted the same way.
+        note_zh : str, optional
+            The note in Chinese (plain text), converted the same way.
         raw : DataFrame, optional
             Unrounded data for ``results/``.
         formatters : mapping, optional
@@ -84,6 +90,7 @@ class Table:
         header = (lambda c: latex_text(c)) if tex_header else (lambda c: c)
         out.columns = [header(c) for c in frame.columns]
         return cls(frame=out, caption=latex_text(caption), raw=raw, note=note and latex_text(note),
+                   note_zh=note_zh and latex_text(note_zh),
                    formatters={header(k): f for k, f in (formatters or {}).items()}, escape=False, **layout)
 
 

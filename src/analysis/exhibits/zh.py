@@ -148,7 +148,9 @@ class Glossary:
         t = text.strip()
         if "\n" in t:                                       # a figure label over several lines
             lines = [self.lookup(line) for line in t.split("\n")]
-            return None if any(x is None for x in lines) else "\n".join(lines)
+            if all(x is not None for x in lines):
+                return "\n".join(lines)
+            return self.lookup(" ".join(t.split()))           # a label wrapped to fit: translate it whole
         t = " ".join(t.split())
         if re.match(r"^(?:tab|fig|sec|eq):\S+$", t):
             return t
