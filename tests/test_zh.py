@@ -84,9 +84,16 @@ def test_frame_translates_headers_and_text_cells_and_keeps_numbers(g):
 def test_english_twin_columns_are_dropped_with_their_column_letter(g):
     frame = pd.DataFrame({"Step": [1], "Rule": ["a"], "规则": ["甲"], "Mean": [2.0]})
     out, fmt = zh.drop_english_twins(frame, "rllr", g)
-    assert list(out.columns) == ["Step", "规则", "Mean"] and fmt == "rlr"
-    kept, fmt2 = zh.drop_english_twins(frame, "r p{2cm} l r", g)          # a format it cannot edit
-    assert list(kept.columns) == list(frame.columns) and fmt2 == "r p{2cm} l r"
+    assert list(out.columns) == ["Step", "规则", "Mean"] and fmt == "r l r"
+    out2, fmt2 = zh.drop_english_twins(frame, r"r >{\raggedright}p{2cm} l @{}r", g)
+    assert list(out2.columns) == ["Step", "规则", "Mean"] and fmt2 == "r l @{} r"
+    kept, fmt3 = zh.drop_english_twins(frame, r"r X{2} l r", g)          # a format it cannot read
+    assert list(kept.columns) == list(frame.columns) and fmt3 == r"r X{2} l r"
+
+
+def test_mixed_cells_keep_their_chinese_half_and_chinese_stays(g):
+    assert g("Tie results to the budget. 结果与预算挂钩。") == "结果与预算挂钩。"
+    assert g("评价结果应用（RA）") == "评价结果应用（RA）"
 
 
 def test_embedded_labels_in_a_chinese_sentence(g):

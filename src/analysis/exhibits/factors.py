@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.exhibits.format import fmt_number, fmt_p, latex_text
+from analysis.exhibits.format import p_text, fmt_number, fmt_p, latex_text
 from analysis.exhibits.table import Table, Values
 from analysis.measure.exploratory import (EFASummary, FactorStructure, efa_loadings_display, efa_loadings_long,
                                           kmo_label)
@@ -483,7 +483,7 @@ def factor_values(structure: FactorStructure, summary: EFASummary, compare: pd.D
         "kmoMinItem": per_item.loc[per_item["msa"].idxmin(), "item"], "kmoMax": per_item["msa"].max(),
         "kmoCut": cuts["kmo"], "msaItemCut": cuts["msa_item"],
         "nMsaBelowCut": int((as_printed(per_item["msa"]) < cuts["msa_item"]).sum()),  # as the table shows them
-        "bartlettChisq": bt["chisq"], "bartlettDf": int(bt["df"]), "bartlettPText": fmt_p(bt["p"]).replace("$<$ ", "< "),
+        "bartlettChisq": bt["chisq"], "bartlettDf": int(bt["df"]), "bartlettPText": p_text(bt["p"]),
         "nFactorsParallel": suggest["parallel"], "nFactorsKaiser": suggest["kaiser"], "nFactorsScree": suggest["scree"],
         "nFactorsCodebook": structure.n_constructs, "nFactorsUsed": structure.n_factors,
         "parallelIterations": pa.n_iter, "parallelQuantile": 100 * pa.quantile, "parallelSeed": str(seed),

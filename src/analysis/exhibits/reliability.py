@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.exhibits.format import fmt_number, fmt_p
+from analysis.exhibits.format import p_text, fmt_number, fmt_p
 from analysis.exhibits.table import Table, Values
 from analysis.measure.confirmatory import CFAResult
 from analysis.measure.reliability import as_printed
@@ -544,7 +544,7 @@ def validity_values(ev: ScaleEvaluation, criterion: CriterionValidity) -> Values
     h_pca, h_fa = 100 * h.loc["pca_first_component"], 100 * h.loc["minres_one_factor"]
     pr = criterion.pearson
     v = {"cfaN": cfa.n_obs, "cfaNDropped": ev.n_responses - cfa.n_obs, "cfaChisq": fit["chisq"],
-         "cfaDf": int(fit["df"]), "cfaPText": fmt_p(fit["p"]).replace("$<$ ", "< "), "cfaCFI": fit["cfi"],
+         "cfaDf": int(fit["df"]), "cfaPText": p_text(fit["p"]), "cfaCFI": fit["cfi"],
          "cfaTLI": fit["tli"], "cfaRMSEA": fit["rmsea"], "cfaRMSEALow": fit["rmsea_ci_low"],
          "cfaRMSEAHigh": fit["rmsea_ci_high"], "cfaSRMR": fit["srmr"], "cfaFitVerdict": ev.fit_verdict,
          "cfaNWarnings": len(cfa.warnings), "cfaWarnings": "; ".join(cfa.warnings) or "none",

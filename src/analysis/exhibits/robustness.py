@@ -304,9 +304,11 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
     if len(unstable):
         parts = [f"{labels.get(c, c)} ({_pct(r['share_kept'])}%)" for c, r in unstable.iterrows()]
         v["robRootSentence"] = (f"{len(quad) - len(unstable)} of the {len(quad)} drivers stay in their quadrant in "
-                                f"every specification; the quadrant moves for {', '.join(parts)}")
+                                f"every specification; the quadrant moves in some specifications for "
+                                f"{', '.join(parts)}, where the share is that of the specifications keeping the "
+                                f"default's quadrant")
         v["robRootSentence_zh"] = (f"{len(quad) - len(unstable)}个影响因素（共{len(quad)}个）在每种设定下都保持在原象限；"
-                                   f"{'、'.join(parts)}的象限会发生变化")
+                                   f"{'、'.join(parts)}的象限在部分设定下会发生变化（括号内为保持默认象限的设定所占比例）")
     else:
         v["robRootSentence"] = f"all {len(quad)} drivers stay in their quadrant in every specification"
         v["robRootSentence_zh"] = f"全部{len(quad)}个影响因素在每种设定下都保持在原象限"

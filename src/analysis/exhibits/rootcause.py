@@ -351,14 +351,15 @@ def truth_check_table(check: TruthCheck | None, codebook: Any) -> Table:
         "Rank (true / est.)": [f"{a} / {b}" for a, b in zip(c["true_rank"], c["est_rank"])],
         "Quadrant (true / est.)": [QUADRANT_EN[a] if a == b else f"{QUADRANT_EN[a]} / {QUADRANT_EN[b]}"
                                    for a, b in zip(c["true_quadrant"], c["est_quadrant"])]})
+    # the quadrant column wraps: two different quadrants side by side are wider than the page allows
     note = ("True \\% = share of the population $R^2$ (Shapley decomposition of the latent model); "
             "estimated \\% = LMG share of the sample $R^2$ with its bootstrap interval. "
             "True quadrants from the true shares and latent means, mean cuts.")
     note_zh = ("真值\\% = 占总体$R^2$的份额（潜变量模型的Shapley分解）；"
                "估计\\% = 占样本$R^2$的LMG份额及其自助法区间。"
                "真实象限由真实份额和潜变量均值确定，以均值为分界。")
-    return Table(frame, caption=caption, raw=c, note=note, note_zh=note_zh, column_format="lrrcl",
-                 font_size="\\footnotesize", escape=False)
+    return Table(frame, caption=caption, raw=c, note=note, note_zh=note_zh,
+                 column_format="lrrc>{\\raggedright\\arraybackslash}p{3.2cm}", font_size="\\footnotesize", escape=False)
 
 
 # ----------------------------------------------------------------------------- macros

@@ -46,6 +46,8 @@ _LEAD = re.compile(r"^(?:\\q?quad\s*|\$\\bullet\$\s*|\\hspace\{[^}]*\}\s*)+")
 # math, numbers and statistical symbols read the same in both editions: "n = 300", "95\% CI" is not
 _NEUTRAL = re.compile(r"\\[A-Za-z]+|\$[^$]*\$|\b(?:n|N|p|df|SD|M|R²|χ²|LMG|HC\d)\b|[\d.,%\\=<>≥≤±–−\-+()\[\]:;/ ]")
 _WRAPPED = re.compile(r"^\\(?P<cmd>textbf|textit|emph|shortstack)\{(?P<arg>[^{}]*)\}$")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_EN_THEN_ZH = re.compile(r"^[^\u3400-\u9fff]*[.!?)]\s+([\u3400-\u9fff].*)$", re.S)
 _N_TAIL = re.compile(r"\s*\(?\s*[nN]\s*=\s*[\d,]+\s*\)?$")
 _PAREN = re.compile(r"^(?P<head>.+?)\s*\((?P<inner>[^()]*)\)$")
 
@@ -154,8 +156,14 @@ class Glossary:
         t = " ".join(t.split())
         if re.match(r"^(?:tab|fig|sec|eq):\S+$", t):
             return t
-        if not t or not _LETTERS.search(_NEUTRAL.sub("", t)) or _HAN.search(t) or _CODE.match(t):
+        if not t or not _LETTERS.search(_NEUTRAL.sub("", t)) or _CODE.match(t):
             return text
+        if _HAN.search(t):
+            if not _WORD.search(t):                       # Chinese already (with codes or numbers)
+                return text
+            both = _EN_THEN_ZH.match(t)                   # "English sentence. 中文句子": the Chinese half
+            if both:
+                return both.group(1)
         hit = self.terms.get(t) or self._folded.get(t.casefold())
         if hit is not None:
             return hit
@@ -389,8 +397,9 @@ def drop_english_twins(frame: Any, column_format: str | None, translate: Glossar
     frame : DataFrame
         The table as printed in English.
     column_format : str or None
-        Its ``tabular`` column specification; a plain one (letters ``lrc`` only) loses the dropped
-        columns' letters, any other is kept (then no column is dropped).
+        Its ``tabular`` column specification; the dropped columns lose their entries (``l``,
+        ``p{3cm}``, ``>{\\raggedright}p{3cm}``); a specification it cannot read is kept, and then
+        no column is dropped.
     translate : Glossary
 
     Returns
@@ -403,8 +412,12 @@ def drop_english_twins(frame: Any, column_format: str | None, translate: Glossar
     if not twins:
         return frame, column_format
     if column_format is not None:
-        if not re.fullmatch(r"[lrc]+", column_format) or len(column_format) != len(names):
+        # one token per column: l, r, c, S, p{..}/m{..}/b{..}, each with an optional >{..}; @{..} and | between
+        tokens = re.findall(r"(?:>\{[^{}]*\}\s*)?(?:[lrcS]|[pmb]\{[^{}]*\})|@\{[^{}]*\}|\|", column_format)
+        columns = [i for i, tok in enumerate(tokens) if not tok.startswith(("@", "|"))]
+        if "".join(tokens).replace(" ", "") != column_format.replace(" ", "") or len(columns) != len(names):
             return frame, column_format
-        column_format = "".join(ch for i, ch in enumerate(column_format) if i not in twins)
+        drop = {columns[i] for i in twins}
+        column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in drop)
     keep = [i for i in range(len(names)) if i not in twins]
     return frame.iloc[:, keep], column_format
