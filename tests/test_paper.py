@@ -25,6 +25,7 @@ def prose_digits(tex: str) -> list[str]:
     tex = re.sub(r"[\d.]+\s*\\(linewidth|textwidth)", " ", tex)
     tex = re.sub(r"\\\\\[\d+pt\]", " ", tex)
     tex = re.sub(r"red!\d+!black", " ", tex)
+    tex = re.sub(r"\\setlength\{[^{}]*\}\{[^{}]*\}", " ", tex)  # a layout length, both arguments
     tex = re.sub(r"\\xeCJKDeclareCharClass\{[^}]*\}\{[^}]*\}", " ", tex)  # Unicode ranges, not results
     tex = re.sub(r"(\\((re)?newcommand|DeclareRobustCommand)\{?\\[\w@]+\}?)\[\d\]", r"\1", tex)  # macro arity
     tex = re.sub(r"#\d", " ", tex)  # macro arguments
