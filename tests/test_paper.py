@@ -19,13 +19,13 @@ EXEMPT_COMMANDS = ["label", "ref", "eqref", "cite", "citet", "citep", "citealp",
 def prose_digits(tex: str) -> list[str]:
     """Digits left in LaTeX source after comments, exempt arguments and layout lengths are removed."""
     tex = re.sub(r"(?<!\\)%.*", "", tex)
+    tex = re.sub(r"\\setlength\{[^{}]*\}\{[^{}]*\}", " ", tex)  # a layout length, both arguments
     for cmd in EXEMPT_COMMANDS:
         tex = re.sub(rf"\\{cmd}\*?(\[[^\]]*\])?\{{[^{{}}]*\}}", " ", tex)
     tex = re.sub(r"\[[^\]]*(pt|mm|cm|em|ex|linewidth|textwidth)[^\]]*\]", " ", tex)  # optional args: sizes
     tex = re.sub(r"[\d.]+\s*\\(linewidth|textwidth)", " ", tex)
     tex = re.sub(r"\\\\\[\d+pt\]", " ", tex)
     tex = re.sub(r"red!\d+!black", " ", tex)
-    tex = re.sub(r"\\setlength\{[^{}]*\}\{[^{}]*\}", " ", tex)  # a layout length, both arguments
     tex = re.sub(r"\\xeCJKDeclareCharClass\{[^}]*\}\{[^}]*\}", " ", tex)  # Unicode ranges, not results
     tex = re.sub(r"(\\((re)?newcommand|DeclareRobustCommand)\{?\\[\w@]+\}?)\[\d\]", r"\1", tex)  # macro arity
     tex = re.sub(r"#\d", " ", tex)  # macro arguments
