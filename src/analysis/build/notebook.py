@@ -190,8 +190,14 @@ class Stage:
         # The Chinese edition's copy: a text value's ``<key>_zh`` twin when the notebook gives one, else the glossary's
         g = self.glossary
         before = set(g.missing)
-        zh_values = {k: (g.embedded(v.values[f"{k}_zh"]) if f"{k}_zh" in v.values else g(x)) if isinstance(x, str)
-                     else x for k, x in v.values.items()}
+        def chinese(k: str, x: Any) -> Any:
+            if not isinstance(x, str):
+                return x
+            if k.endswith("_zh"):                    # a twin itself: only the labels it quotes
+                return g.embedded(x)
+            return g.embedded(v.values[f"{k}_zh"]) if f"{k}_zh" in v.values else g(x)
+
+        zh_values = {k: chinese(k, x) for k, x in v.values.items()}
         missing = sorted(g.missing - before)
         writers.write_values(zh_values, name, generated_dir=paths.GENERATED_ZH, results_dir=None, source=self.source,
                              digits=v.digits, comment="Chinese edition: text values translated (analysis.exhibits.zh)"

@@ -47,7 +47,7 @@ _LEAD = re.compile(r"^(?:\\q?quad\s*|\$\\bullet\$\s*|\\hspace\{[^}]*\}\s*)+")
 _NEUTRAL = re.compile(r"\\[A-Za-z]+|\$[^$]*\$|\b(?:n|N|p|df|SD|M|R²|χ²|LMG|HC\d)\b|[\d.,%\\=<>≥≤±–−\-+()\[\]:;/ ]")
 _WRAPPED = re.compile(r"^\\(?P<cmd>textbf|textit|emph|shortstack)\{(?P<arg>[^{}]*)\}$")
 _WORD = re.compile(r"[A-Za-z]{3,}")
-_EN_THEN_ZH = re.compile(r"^[^\u3400-\u9fff]*[.!?)]\s+([\u3400-\u9fff].*)$", re.S)
+_EN_THEN_ZH = re.compile(r"^[^\u3400-\u9fff{}]*?[A-Za-z.!?)]\s+([\u3400-\u9fff][^{}]*)$", re.S)
 _N_TAIL = re.compile(r"\s*\(?\s*[nN]\s*=\s*[\d,]+\s*\)?$")
 _PAREN = re.compile(r"^(?P<head>.+?)\s*\((?P<inner>[^()]*)\)$")
 
