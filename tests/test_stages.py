@@ -147,7 +147,8 @@ def test_a_new_stage_needs_only_its_notebook_and_its_declaration(scratch_build):
     assert "Simulated stand-in data" in (repo / "paper/generated/tab_toy.tex").read_text(encoding="utf-8")
     assert "paper/generated/tab_toy.tex" in make(repo, "-s", "print-outputs").stdout.split()
     record = json.loads((repo / "build/provenance/08_toy.json").read_text(encoding="utf-8"))
-    assert set(record["outputs"]) == {"paper/generated/tab_toy.tex", "results/toy.csv"}
+    assert set(record["outputs"]) == {"paper/generated/tab_toy.tex", "paper/generated/zh/tab_toy.tex",
+                                      "results/toy.csv"}
     assert all(len(h) == 64 for h in record["outputs"].values())
     env = {**os.environ, "JCOUNTY_ROOT": str(repo)}
     subprocess.run([str(repo / ".venv/bin/python"), "-m", "analysis.build.stages", "readme"], cwd=repo, env=env, check=True)

@@ -37,8 +37,11 @@ STAGE_ENV = "JCOUNTY_STAGE"
 #: Folders the stages write to; anything new in them must be declared by some stage.
 OUTPUT_FOLDERS = ("data/processed", "figures", "results", "paper/generated")
 #: Files in the output folders that are not written by a stage (documentation, the paper rule's own files).
-NOT_STAGE_OUTPUTS = {"data/processed/README.md", "data/processed/.gitkeep", "paper/generated/provenance.tex",
-                     "paper/generated/tab_parameters.tex", "paper/generated/appendix_provenance.tex"}
+# the paper build's own files (analysis.build.paper, analysis.build.registry), each also in the Chinese edition's zh/
+_PAPER_BUILD = ("provenance.tex", "tab_parameters.tex", "appendix_provenance.tex", "appendix_instrument.tex",
+                "appendix_registry.tex")
+NOT_STAGE_OUTPUTS = ({"data/processed/README.md", "data/processed/.gitkeep", "paper/generated/registry.json"}
+                     | {f"paper/generated/{f}" for f in _PAPER_BUILD} | {f"paper/generated/zh/{f}" for f in _PAPER_BUILD})
 README_BEGIN = "<!-- exhibits: generated from stages.toml by `python -m analysis.build.stages readme`; do not edit -->"
 README_END = "<!-- exhibits: end -->"
 
