@@ -153,6 +153,7 @@ endif
 
 $(STAGES_MK): stages.toml src/analysis/build/stages.py $(PARAMS) $(wildcard notebooks/*.ipynb)
 	@$(PY) -m analysis.build.stages makefile $@ $(PARAMS)
+	@touch $@   # written only when its text changes: the stamp keeps a no-op make from remaking it every time
 
 # --------------------------------------------------------------------------- sweeps (notebook 08)
 # The robustness sweep and the Monte Carlo recovery study run outside notebook 08, through the
