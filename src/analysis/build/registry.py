@@ -149,9 +149,10 @@ def appendix_tex(registry: dict[str, Any], linked: list[str], lang: str = "en") 
     KeyError
         If a linked macro is not in the registry (a values file not written by a declared stage).
     """
+    from analysis.build.paper import LONGTABLE_HEAD
+
     t = _TEXT[lang]
-    head = ("\\toprule\n{0} \\\\\n\\midrule\n\\endfirsthead\n\\toprule\n{0} \\\\\n\\midrule\n\\endhead\n"
-            "\\bottomrule\n\\endfoot\n")
+    head = LONGTABLE_HEAD
     stage_rows = []
     for name, s in registry["stages"].items():
         params = "; ".join(f"{k} = {v}" for k, v in s["parameters"].items())

@@ -411,6 +411,8 @@ def readme_table(stages: dict[str, Stage] | None = None, root: Path | None = Non
         A Markdown table, one row per stage plus one for the paper build, and a line naming the
         measured run the times come from.
     """
+    from analysis.build.runner import declared_parameters   # the runner's reading of the parameters cell
+
     root = paths.ROOT if root is None else root
     stages = load(root / "stages.toml") if stages is None else stages
     times = stage_times(root / "bench" / "fixed_costs.csv")
@@ -426,7 +428,7 @@ def readme_table(stages: dict[str, Stage] | None = None, root: Path | None = Non
         values_cell = lambda n: f"`{n}` (cell {cells.get('@values', '?')})"  # noqa: E731
         other = [f"`data/processed/{f}`" for f in o.get("processed", ())] + [f"`results/{f}`" for f in o.get("results", ())]
         pcell = parameters_cell(nb)
-        seeded = any("seed" in p for p in declared_parameter_names(nb))
+        seeded = any("seed" in p for p in declared_parameters(root / s.notebook))
         seed = f"`seed` (params.yaml), parameters cell {pcell}" if seeded and pcell else "none drawn"
         t = f"{times[s.name]:.1f} s" if s.name in times else "not measured"
         rows.append(f"| `{s.name}` | {', '.join(cell(f) for f in o.get('figures', ()))} | "
@@ -439,24 +441,6 @@ def readme_table(stages: dict[str, Stage] | None = None, root: Path | None = Non
     rows.append("Cells are counted from 1 in the notebook (and its HTML page); run times are those of the measured "
                 "`make all` in `bench/fixed_costs.csv` (`make bench`), on the machine that `bench/README.md` describes.")
     return "\n".join(rows)
-
-
-def declared_parameter_names(notebook: dict) -> list[str]:
-    """The names the ``parameters`` cell assigns (a line ``name = value``).
-
-    Parameters
-    ----------
-    notebook : dict
-        The notebook's JSON.
-
-    Returns
-    -------
-    list of str
-    """
-    for cell in notebook.get("cells", []):
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            return re.findall(r"^([A-Za-z_]\w*)\s*=", "".join(cell.get("source", "")), flags=re.M)
-    return []
 
 
 def update_readme(readme: Path, table: str) -> str:
