@@ -189,7 +189,7 @@ paper/generated/appendix_registry.tex: $(ENV_STAMP) $(NOTEBOOK_OUTPUTS) stages.t
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.build.registry paper/generated
 
-paper/generated/appendix_provenance.tex: $(ENV_STAMP) stages.toml requirements.lock $(wildcard data/raw/*) src/analysis/build/paper.py
+paper/generated/appendix_provenance.tex: $(ENV_STAMP) stages.toml requirements.lock $(wildcard data/raw/*) $(PARAMS) src/analysis/build/paper.py
 	@mkdir -p paper/generated
 	@$(PY) -m analysis.build.paper appendix $@
 

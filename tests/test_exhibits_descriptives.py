@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.data.codebook import load_codebook
+from analysis.data.codebook import from_dict, load_codebook
 from analysis.exhibits import descriptives as ex
 from analysis.exhibits.table import Table, Values
 from analysis.findings.descriptives import (
@@ -197,7 +197,7 @@ def test_problems_other_table():
 
 def test_problems_by_unit_table_marks_cochran_failures(problems, cb):
     _, _, by_unit = problems
-    t = ex.problems_by_unit_table(by_unit.tests, cb, "P")
+    t = ex.problems_by_unit_table(by_unit.tests, cb, "P", "D1")
     f = t.frame.set_index("Problem")
     # groups of 5 and 5: every expected count is below 5 → 4/4 cells, Cochran fails
     assert f.loc["Weak rectification and accountability", "$E<5$"] == "4/4$^\\dagger$"
@@ -205,7 +205,7 @@ def test_problems_by_unit_table_marks_cochran_failures(problems, cb):
     assert f.loc["Low disclosure and weak oversight", "$p$"] == "---"              # everybody: no test
     assert t.raw["label_en"].iloc[0] == "Low disclosure and weak oversight"
     ok = by_unit.tests.assign(n_expected_lt5=0, cochran_lenient_ok=True)
-    assert ex.problems_by_unit_table(ok, cb, "P").frame["$E<5$"].iloc[1] == "0/4"
+    assert ex.problems_by_unit_table(ok, cb, "P", "D1").frame["$E<5$"].iloc[1] == "0/4"
 
 
 def test_chi2_text_and_strongest_counts(problems, cb):
@@ -226,22 +226,44 @@ def test_construct_values(sample, means, comparisons, cb):
     _, _, comp = comparisons
     items = pd.DataFrame({"PA1": [5, 4, 4, 1], "PA2": [1, 2, 4, 3], "OS2": [4, 5, 1, 1]})
     agreement = item_agreement(likert_distribution(items, cb))
-    ph = pd.DataFrame(columns=POSTHOC_COLUMNS)
-    v = ex.construct_values(sample, means, agreement, comp, ph, cb, n_respondents=4, bounds=(1, 5))
+    v = ex.construct_values(sample, means, agreement, cb, n_respondents=4, bounds=(1, 5))
     assert isinstance(v, Values)
     d = v.values
     assert list(d)[:7] == ["descN", "descNMissingDemo", "descScaleMin", "descScaleMax", "descMidpoint",
                            "descConfPct", "descAlphaLevel"]
     assert (d["descN"], d["descNMissingDemo"], d["descMidpoint"], d["descConfPct"], d["descAlphaLevel"]) \
         == (4, 1, 3.0, "95", ".05")
-    assert d["modeUnitType"] == "Finance bureau" and d["modeUnitTypePct"] == pytest.approx(200 / 3)
     assert d["lowestDriver"] == "Result application" and d["highestDriverZh"] == cb.label("PA", "zh")
     assert d["leastAgreedItem"] == "PA2" and d["mostAgreedReverseItem"] == "OS2"
     assert not d["leastAgreedItemText"].endswith(".")
-    assert (d["nSigUnitType"], d["nSigPosition"], d["nGroupTests"], d["nPosthocPairsSig"]) == (1, 0, 2, 0)
     assert list(d)[-2:] == ["descMean_OUT", "descAgreePct_OUT"] and d["descAgreePct_OUT"] == pytest.approx(50)
-    assert v.digits["descAgreePct_PA"] == 1 and v.digits["modeUnitTypePct"] == 1 and v.digits["descMidpoint"] == 0
+    assert v.digits["descAgreePct_PA"] == 1 and v.digits["descMidpoint"] == 0
     assert "descMean_PA" not in v.digits                           # means keep the default two decimals
+
+
+def test_group_values_name_the_codebooks_groupings(sample, comparisons, cb):
+    _, _, comp = comparisons
+    ph = pd.DataFrame(columns=POSTHOC_COLUMNS)
+    d = ex.group_values(sample, comp, ph, cb).values
+    assert cb.comparison_groups == ["D1", "D2"]
+    assert d["respondentModesText"].startswith("The most frequent unit type is Finance bureau (财政部门, 66.7%)")
+    assert " and the most frequent position is " in d["respondentModesText"]
+    assert d["respondentModesText_zh"].startswith("人数最多的单位的类型是财政部门（66.7%），人数最多的岗位是")
+    assert d["groupNamesText"] == "unit type and position" and d["groupNamesText_zh"] == "单位的类型和岗位"
+    assert d["groupSigText"] == "1 of 2 by unit type and 0 of 2 by position"
+    assert d["groupSigText_zh"] == "按单位的类型存在差异的有1个，按岗位存在差异的有0个"
+    assert (d["nGroupTests"], d["nPosthocPairsSig"], d["posthoc_found"]) == (2, 0, False)
+    assert d["problemGroupText"] == "unit type"
+
+
+def test_group_values_without_groupings(sample, cb):
+    # an instrument with no demographic marked `compare`: empty texts, no tests, the modes of the first two
+    plain = from_dict({**cb.spec, "demographics": [{k: v for k, v in d.items() if k != "compare"}
+                                                       for d in cb.spec["demographics"]]})
+    d = ex.group_values(sample, pd.DataFrame(), pd.DataFrame(), plain).values
+    assert plain.comparison_groups == [] and not plain.paper_parts()["groups"]
+    assert d["groupNamesText"] == d["groupSigText"] == "" and d["nGroupTests"] == 0
+    assert d["respondentModesText"].startswith("The most frequent unit type is Finance bureau")
 
 
 def test_problem_values(problems, cb):
@@ -263,5 +285,5 @@ def test_problem_values(problems, cb):
 
 def test_problems_by_unit_table_dashes_untested_options(problems, cb):
     _, _, by_unit = problems
-    row = ex.problems_by_unit_table(by_unit.tests, cb, "P").frame.iloc[0]     # P_12: everybody ticked it
+    row = ex.problems_by_unit_table(by_unit.tests, cb, "P", "D1").frame.iloc[0]     # P_12: everybody ticked it
     assert (row["$\\chi^2$ (df)"], row["Min.\\ $E$"], row["$E<5$"], row["$V$"]) == ("---",) * 4

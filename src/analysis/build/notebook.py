@@ -157,7 +157,7 @@ class Stage:
         frame = g.frame(frame)
         formatters = {g(str(k)): f for k, f in table.formatters.items()}
         writers.write_table(frame, name, generated_dir=paths.GENERATED_ZH, results_dir=None,
-                            caption=zh_caption(name, table.caption), source=self.source, simulated=simulated,
+                            caption=table.caption_zh or zh_caption(name, table.caption), source=self.source, simulated=simulated,
                             column_format=column_format, formatters=formatters, note=table.note_zh or table.note,
                             escape=table.escape, font_size=table.font_size, lang="zh")
         _note_missing(paths.GENERATED_ZH / f"tab_{name}.tex", g.missing - before)
@@ -175,6 +175,38 @@ class Stage:
         return writers.write_placeholder(name, generated_dir=paths.GENERATED,
                                          results_dir=self._table_results_dir(name), source=self.source,
                                          reason=reason, columns=columns)
+
+    def skip(self, names: list[str], reason: str) -> None:
+        """Write the declared outputs ``names`` of a section that does not apply to this instrument.
+
+        A table becomes a comment-only file (:meth:`placeholder`), a results CSV an
+        empty file, a figure a small one that says why it is empty. The paper leaves the
+        section out through the switch of :meth:`analysis.data.codebook.Codebook.paper_parts`;
+        these files only keep the build's graph whole.
+
+        Parameters
+        ----------
+        names : list of str
+            Declared table, figure or results names of this stage.
+        reason : str
+            Why the section does not apply, one line in English.
+        """
+        out = self.declaration.outputs
+        for name in names:
+            if name in out.get("tables", ()) or name in out.get("tex_only", ()):
+                self.placeholder(name, reason)
+            elif name in out.get("results", ()):
+                self.result(pd.DataFrame(), name)
+            elif name in out.get("figures", ()):
+                fig, ax = plt.subplots(figsize=(4, 1))
+                ax.axis("off")
+                ax.text(0.5, 0.5, f"Not applicable 不适用: {reason}", ha="center", va="center", fontsize=7, wrap=True)
+                for folder in (paths.FIGURES, paths.FIGURES_ZH):
+                    style.save(fig, folder / name, simulated=False)
+                plt.close(fig)
+            else:
+                raise stages.StageError(f"stage {self.name} declares no table, figure or result {name!r}")
+        print(f"Not applicable ({reason}): {', '.join(names)} written empty; the paper leaves the section out.")
 
     def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> None:
         """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON; print how many."""

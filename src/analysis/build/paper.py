@@ -521,7 +521,7 @@ _APPENDIX_TEXT = {
            "exhibits": "Exhibits, their notebooks and their files 图表及其来源", "h_exhibits": "Kind & Name & Notebook & File",
            "environment": "The computing environment of this build (versions from \\texttt{requirements.lock}) 计算环境",
            "h_environment": "Component & Version", "reference": "test reference values",
-           "checksums": "SHA-256 checksums of the raw inputs in \\texttt{data/raw/} 原始数据校验值",
+           "checksums": "SHA-256 checksums of the raw inputs (\\texttt{data/raw/} and any survey or codebook named on the command line) 原始数据校验值",
            "h_checksums": "File & SHA-256", "figure": "Figure", "table": "Table", "numbers": "Numbers"},
     "zh": {"section": "来源、计算环境与输入数据",
            "intro": ("本文的每一幅图和每一张表、生成它的笔记本（即其在 \\texttt{stages.toml} 中的分析阶段）以及保存其数值的文件；"
@@ -529,7 +529,7 @@ _APPENDIX_TEXT = {
                      "都链接到本附录中该图表所在的行。"),
            "exhibits": "图表及其笔记本与文件", "h_exhibits": "类型 & 名称 & 笔记本 & 文件",
            "environment": "本次构建的计算环境（版本取自 \\texttt{requirements.lock}）", "h_environment": "组件 & 版本",
-           "reference": "测试参照值", "checksums": "\\texttt{data/raw/} 中原始输入文件的 SHA-256 校验值",
+           "reference": "测试参照值", "checksums": "原始输入文件（\\texttt{data/raw/} 及命令行指定的问卷或编码手册）的 SHA-256 校验值",
            "h_checksums": "文件 & SHA-256", "figure": "图", "table": "表", "numbers": "数值"},
 }
 
@@ -561,6 +561,21 @@ def write_appendix(out: Path) -> None:
     raw = paths.ROOT / "data" / "raw"
     checksums = {f"data/raw/{p.relative_to(raw).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+    # a survey or codebook named on the command line (make all SURVEY=… CODEBOOK=…) is an input too
+    resolved = paths.ROOT / "build" / "params.yaml"
+    if resolved.exists():
+        import yaml
+
+        given = yaml.safe_load(resolved.read_text(encoding="utf-8")) or {}
+        for key in ("survey", "survey_number", "codebook"):
+            value = given.get(key)
+            if value and (paths.ROOT / str(value)).is_file():
+                f = (paths.ROOT / str(value)).resolve()
+                try:
+                    shown = f.relative_to(paths.ROOT.resolve()).as_posix()
+                except ValueError:
+                    shown = str(value)
+                checksums.setdefault(shown, hashlib.sha256(f.read_bytes()).hexdigest())
     meta_file = paths.ROOT / "tests" / "fixtures" / "r_reference" / "psy_meta.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
     r_reference = {k: (meta[k].split(" (")[0] if k == "r_version" else meta[k])

@@ -16,11 +16,35 @@ import matplotlib
 matplotlib.use("Agg")  # no display on build machines; notebooks still show PNGs inline
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+import numpy as np  # noqa: E402
 
 #: Colour-blind-safe palette (Okabe & Ito 2008), used in this order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 #: Diverging palette for 5-point Likert answers, strongly disagree → strongly agree.
 LIKERT_COLOURS = ["#B2182B", "#EF8A62", "#D9D9D9", "#67A9CF", "#2166AC"]
+
+
+
+def likert_colours(k: int) -> list:
+    """One colour per answer of a ``k``-point scale: :data:`LIKERT_COLOURS` for 5, else RdBu with a grey middle.
+
+    Parameters
+    ----------
+    k : int
+        Number of answer codes.
+
+    Returns
+    -------
+    list
+        Colours, strongly disagree first.
+    """
+    if k == len(LIKERT_COLOURS):
+        return list(LIKERT_COLOURS)
+    colours = list(matplotlib.colormaps["RdBu"](np.linspace(0.08, 0.92, k)))
+    if k % 2:
+        colours[k // 2] = "0.82"
+    return colours
+
 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei"]
 SIMULATED_STAMP = "SIMULATED DATA · 模拟数据"

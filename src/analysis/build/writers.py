@@ -69,7 +69,8 @@ def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, 
     Parameters
     ----------
     values : mapping of str to number or str
-        Strings are written as they are (escaped); numbers are formatted with
+        Strings are written as they are (escaped); booleans become switches
+        (``\newif\if<name>``, set true or false); numbers are formatted with
         ``digits[key]`` decimals (default ``default_digits``). Keys become macro
         names via :func:`macro_name`.
     stage : str
@@ -112,6 +113,10 @@ def write_values(values: Mapping[str, Any], stage: str, *, generated_dir: Path, 
         if name in seen:
             raise ValueError(f"keys {seen[name]!r} and {key!r} give the same macro \\{name}")
         seen[name] = key
+        if isinstance(value, (bool, np.bool_)):
+            # a switch of the text (e.g. whether the instrument has a criterion item): \ifname ... \fi
+            lines.append(f"\\newif\\if{name}\\{name}{'true' if value else 'false'}%")
+            continue
         if isinstance(value, str):
             text = latex_escape(value)
         else:

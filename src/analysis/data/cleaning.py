@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -286,11 +286,16 @@ class Exclusions:
     flow : DataFrame
         One row per step: ``step, rule, n_before, n_excluded, n_after``,
         starting with the submitted count, for the flow figure.
+    inactive : dict of str to str
+        Each rule that was not applied, with the reason: ``"off"`` (switched off by
+        its parameter) or ``"no data"`` (no attention checks in the codebook, no
+        completion times in the export).
     """
 
     kept: pd.DataFrame
     log: pd.DataFrame
     flow: pd.DataFrame
+    inactive: dict = field(default_factory=dict)
 
 
 def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: CleaningRules = CleaningRules()
@@ -323,13 +328,16 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
     reason = pd.Series("", index=df.index, dtype=object)
     flow = [{"step": 0, "rule": "submitted", "n_before": len(df), "n_excluded": 0, "n_after": len(df)}]
     items = codebook.items()
+    switched_on = {"duplicate": rules.duplicates, "incomplete": rules.min_answered_share is not None,
+                   "attention": rules.attention, "speeder": rules.speeder_fraction is not None,
+                   "straightlining": rules.straightlining}
+    has_data = {"attention": bool(codebook.attention_checks), "speeder": "duration_s" in df.columns}
+    inactive = {}
     for step, rule in enumerate(RULE_ORDER, start=1):
-        active = {"duplicate": rules.duplicates, "incomplete": rules.min_answered_share is not None,
-                  "attention": rules.attention and bool(codebook.attention_checks),
-                  "speeder": rules.speeder_fraction is not None and "duration_s" in df.columns,
-                  "straightlining": rules.straightlining}[rule]
+        active = switched_on[rule] and has_data.get(rule, True)
         n_before = int(remaining.sum())
         if not active:
+            inactive[rule] = "off" if not switched_on[rule] else "no data"
             continue
         if rule == "speeder":
             median = float(df.loc[remaining, "duration_s"].astype(float).median())
@@ -371,7 +379,7 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
                                                   "n_before": int(remaining.sum()), "n_excluded": 0,
                                                   "n_after": int(remaining.sum())}])], ignore_index=True)
     kept = df.loc[remaining].reset_index(drop=True)
-    return Exclusions(kept=kept, log=log, flow=flow_df)
+    return Exclusions(kept=kept, log=log, flow=flow_df, inactive=inactive)
 
 
 def reverse_score(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

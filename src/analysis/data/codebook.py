@@ -256,6 +256,51 @@ class Codebook:
         return [c["id"] for c in self.spec.get("criteria", [])]
 
     @property
+    def comparison_groups(self) -> list[str]:
+        """The categorical demographics marked ``compare: true``: the paper's group comparisons."""
+        return [d["id"] for d in self._categorical if d.get("compare", False)]
+
+    @property
+    def problem_question(self) -> str | None:
+        """The multi-select question of the paper's problem ranking (the first one), or None."""
+        return self.multi_ids[0] if self.multi_ids else None
+
+    def paper_parts(self) -> dict[str, bool]:
+        """Which optional parts of the paper this instrument supports.
+
+        Returns
+        -------
+        dict of str to bool
+            ``criterion`` (a single-item criterion for criterion validity),
+            ``groups`` (demographics marked ``compare``), ``problems`` (a
+            multi-select problem question), ``problemGroups`` (both),
+            ``attention`` (attention checks) and ``categories`` (every driver has
+            a ``cause_category`` for the fishbone's bones). A missing part's
+            section is left out of the paper, and the text says so.
+        """
+        drivers = self.constructs("driver")
+        return {"criterion": bool(self.criteria), "groups": bool(self.comparison_groups),
+                "problems": self.problem_question is not None,
+                "problemGroups": self.problem_question is not None and bool(self.comparison_groups),
+                "attention": bool(self.attention_checks),
+                "categories": bool(drivers) and all("cause_category" in c for c in self.spec["constructs"]
+                                                    if c["id"] in drivers)}
+
+    def paper_problems(self) -> list[str]:
+        """What the paper needs and this instrument lacks (empty: the paper can be built).
+
+        The paper regresses one outcome construct on the driver constructs, so it needs
+        ``role: driver`` on at least one construct and ``role: outcome`` on exactly one.
+        """
+        out = []
+        if not self.constructs("driver"):
+            out.append("no construct has role: driver (the paper regresses the outcome on the drivers)")
+        n_out = len(self.constructs("outcome"))
+        if n_out != 1:
+            out.append(f"{n_out} constructs have role: outcome; the paper needs exactly one")
+        return out
+
+    @property
     def attention_checks(self) -> dict[str, int]:
         return {a["id"]: int(a["expected"]) for a in self.spec.get("attention_checks", [])}
 
@@ -760,8 +805,10 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 when the codebook is valid (a summary is printed), 1 when it
-        is not (every problem is printed to standard error).
+        Exit status: 0 when the codebook is valid (a summary is printed, with the
+        optional sections the paper leaves out and, on standard error, what the paper
+        needs and the codebook lacks), 1 when it is not (every problem is printed to
+        standard error).
     """
     import argparse
 
@@ -777,7 +824,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.file}: {n} problem{'s' if n != 1 else ''}; the codebook cannot be used", file=sys.stderr)
         return 1
     print(f"{args.file}: valid ({len(cb.constructs())} constructs, {len(cb.items())} items, status {cb.status})")
+    problems = cb.paper_problems()
+    for p in problems:
+        print(f"{args.file}: usable for `make results`, but `make all` cannot build the paper from it: {p}",
+              file=sys.stderr)
+    parts = cb.paper_parts()
+    missing = [PAPER_PART_TEXT[k] for k, present in parts.items() if not present]
+    if missing:
+        print("The paper leaves out what this instrument does not have: " + "; ".join(missing) + ".")
     return 0
+
+
+#: What the paper leaves out when a part of :meth:`Codebook.paper_parts` is absent.
+PAPER_PART_TEXT = {
+    "criterion": "criterion validity (no item under criteria:)",
+    "groups": "group comparisons (no demographic marked compare: true)",
+    "problems": "the problem ranking (no multi_select question)",
+    "problemGroups": "problems by group (needs both)",
+    "attention": "the attention-check rule (no attention_checks:)",
+    "categories": "the fishbone's cause categories (a driver without cause_category: every driver is its own bone)",
+}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ wording side by side; the sentences use the stage's ``lang``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -28,11 +29,9 @@ __all__ = [
     "sample_description_table", "sample_text", "construct_means_table", "construct_text", "item_text",
     "group_comparison_table", "posthoc_results", "group_text", "multi_select_text", "problems_pareto_table",
     "pareto_text", "problems_other_table", "other_text", "problems_by_unit_table", "chi2_text",
-    "strongest_option_counts", "construct_values", "problem_values",
+    "strongest_option_counts", "construct_values", "group_values", "problem_values",
 ]
 
-#: Macro-name stems of the two groupings the paper compares (unit type, position).
-GROUPING_NAMES = {"D1": "UnitType", "D2": "Position"}
 #: Printed names of the omnibus tests of :func:`analysis.findings.descriptives.group_comparison`.
 TEST_NAMES = {"welch_anova": "Welch", "kruskal": "Kruskal--Wallis"}
 
@@ -289,7 +288,11 @@ def group_comparison_table(comparisons: pd.DataFrame, codebook: Any, lang: str =
         "Effect": [("$\\omega^2$ = " if n == "omega2" else "$\\varepsilon^2$ = ")
                    + fmt_number(e, 3, drop_leading_zero=True)
                    for n, e in zip(comparisons["effect_name"], comparisons["effect"])]})
-    return Table(frame, caption="Construct scores by unit type and by position 按单位类型与岗位比较", raw=raw,
+    groupings = list(dict.fromkeys(comparisons["grouping"]))
+    caption = ("Construct scores by " + " and by ".join(_lower(tex(codebook.text(g, "en"))) for g in groupings)
+               + " 按" + "与".join(tex(codebook.text(g, "zh")) for g in groupings) + "比较")
+    return Table(frame, caption=caption, raw=raw,
+                 caption_zh="按" + "与".join(tex(codebook.text(g, "zh")) for g in groupings) + "比较的构念得分",
                  column_format="lllllll", escape=False, font_size="\\footnotesize",
                  note=("Welch's ANOVA when every group has $n \\geq$ 30 or passes Shapiro--Wilk ($p \\geq$ .05), "
                        "else Kruskal--Wallis; Holm correction across the constructs within each grouping; "
@@ -509,8 +512,8 @@ def other_text(multi: MultiSelect, others: pd.DataFrame) -> str:
 
 
 # ----------------------------------------------------------------------------- problems by unit type
-def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str) -> Table:
-    """The χ² tests of problem × unit type.
+def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str, grouping: str) -> Table:
+    """The χ² tests of problem × group (the first comparison group, e.g. unit type).
 
     Parameters
     ----------
@@ -520,6 +523,8 @@ def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str) -> Tabl
         Gives the options' English wording (``label_en`` is added to the raw data).
     var : str
         The multi-select question's id.
+    grouping : str
+        The demographic the problems are crossed with.
 
     Returns
     -------
@@ -540,12 +545,14 @@ def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str) -> Tabl
         "Min.\\ $E$": [f"{e:.1f}" if t else "---" for e, t in zip(tests["min_expected"], tested)],
         "$E<5$": [(f"{int(k)}/{int(c)}" + ("" if ok else "$^\\dagger$")) if t else "---"
                   for k, c, ok, t in zip(tests["n_expected_lt5"], n_cells, tests["cochran_lenient_ok"], tested)]})
-    return Table(frame, caption="Problems named, by unit type ($\\chi^2$ tests) 问题与单位类型", raw=raw,
+    g_en, g_zh = _lower(tex(codebook.text(grouping, "en"))), tex(codebook.text(grouping, "zh"))
+    return Table(frame, caption=f"Problems named, by {g_en} ($\\chi^2$ tests) 问题与{g_zh}", raw=raw,
+                 caption_zh=f"按{g_zh}比较所指出的问题（$\\chi^2$检验）",
                  column_format="lrrrrrr", escape=False,
-                 note=("Pearson $\\chi^2$ of unit type $\\times$ (ticked, not ticked), no continuity correction; "
+                 note=(f"Pearson $\\chi^2$ of {g_en} $\\times$ (ticked, not ticked), no continuity correction; "
                        "$V$ = Cramér's $V$; $E<5$ = cells with an expected count below 5; "
                        "$^\\dagger$ breaks Cochran's rule (more than 20\\% of cells below 5 or any below 1)."),
-                 note_zh=("单位类型 $\\times$（勾选，未勾选）的Pearson $\\chi^2$检验，未作连续性校正；"
+                 note_zh=(f"{g_zh} $\\times$（勾选，未勾选）的Pearson $\\chi^2$检验，未作连续性校正；"
                           "$V$ = Cramér $V$系数；$E<5$ = 期望频数低于5的单元格数；"
                           "$^\\dagger$ 表示不满足Cochran准则（超过20\\%的单元格期望频数低于5，或有单元格低于1）。"))
 
@@ -564,8 +571,8 @@ def _chi2_counts(tests: pd.DataFrame, alpha: float) -> tuple[pd.Series, int, int
             int(tests["small_expected_warning"].sum()), int((~tests["cochran_lenient_ok"]).sum()))
 
 
-def chi2_text(tests: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -> str:
-    """Sentences on the problems that differ by unit type and on the expected counts.
+def chi2_text(tests: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"], group: str = "unit type") -> str:
+    """Sentences on the problems that differ by group (e.g. unit type) and on the expected counts.
 
     Parameters
     ----------
@@ -573,6 +580,8 @@ def chi2_text(tests: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -
         ``tests`` of :func:`analysis.findings.descriptives.problems_by_group`.
     conf_level : float
         α = 1 − ``conf_level``.
+    group : str
+        The grouping's name in the sentence.
 
     Returns
     -------
@@ -581,7 +590,7 @@ def chi2_text(tests: pd.DataFrame, conf_level: float = DEFAULTS["conf_level"]) -
     alpha = _alpha(conf_level)
     strongest, n_sig, n_strict, n_lenient = _chi2_counts(tests, alpha)
     return "\n".join([
-        f"{n_sig} of {len(tests)} problems differ by unit type after Holm correction (α = {alpha:.2f}).",
+        f"{n_sig} of {len(tests)} problems differ by {group} after Holm correction (α = {alpha:.2f}).",
         f"Strongest association: '{strongest['label']}' (V = {strongest['cramers_v']:.2f}, "
         f"p {p_text(strongest['p'])}, Holm p {p_text(strongest['p_holm'])}).",
         f"{n_strict} tests have an expected count below 5 somewhere (strict rule); {n_lenient} break the lenient rule."])
@@ -613,10 +622,9 @@ def strongest_option_counts(tests: pd.DataFrame, counts: pd.DataFrame, codebook:
 
 
 # ----------------------------------------------------------------------------- numbers for the paper
-def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.DataFrame,
-                     comparisons: pd.DataFrame, posthoc: pd.DataFrame, codebook: Any, n_respondents: int,
-                     bounds: tuple[int, int], conf_level: float = DEFAULTS["conf_level"]) -> Values:
-    """The paper's numbers on the sample, the construct levels, the items and the group tests.
+def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.DataFrame, codebook: Any,
+                     n_respondents: int, bounds: tuple[int, int], conf_level: float = DEFAULTS["conf_level"]) -> Values:
+    """The paper's numbers on the sample, the construct levels and the items.
 
     Parameters
     ----------
@@ -626,9 +634,6 @@ def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.Da
         Output of :func:`analysis.findings.descriptives.construct_means`.
     agreement : pandas.DataFrame
         Output of :func:`analysis.findings.descriptives.item_agreement`.
-    comparisons, posthoc : pandas.DataFrame
-        Outputs of :func:`~analysis.findings.descriptives.compare_groups` (with D1
-        and D2) and :func:`~analysis.findings.descriptives.posthoc_significant`.
     codebook : Codebook
     n_respondents : int
         Valid respondents.
@@ -644,20 +649,15 @@ def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.Da
     """
     alpha = _alpha(conf_level)
     lo, hi = bounds
-    modes = modal_levels(sample)
     d_means, highest, lowest = _driver_extremes(means, codebook)
     low, high = d_means.loc[lowest], d_means.loc[highest]
     above, below = _beyond_midpoint(means)
     _, o = _outcome(means, codebook)
     plain, rev = _agreement_extremes(agreement)
-    sig = comparisons[comparisons["p_holm"] < alpha]
     values = {
         "descN": n_respondents, "descNMissingDemo": _n_missing(sample), "descScaleMin": lo, "descScaleMax": hi,
         "descMidpoint": means["midpoint"].iloc[0], "descConfPct": f"{100 * conf_level:g}",
         "descAlphaLevel": f"{alpha:.2f}".lstrip("0"),
-        "modeUnitType": modes.loc["D1", "level_en"], "modeUnitTypeZh": modes.loc["D1", "level_zh"],
-        "modeUnitTypePct": 100 * modes.loc["D1", "pct"], "modePosition": modes.loc["D2", "level_en"],
-        "modePositionZh": modes.loc["D2", "level_zh"], "modePositionPct": 100 * modes.loc["D2", "pct"],
         "nConstructsAbove": len(above), "nConstructsBelow": len(below), "nConstructsAll": len(means),
         "highestDriver": codebook.label(highest, "en"), "highestDriverZh": codebook.label(highest, "zh"),
         "highestDriverMean": high["mean"], "lowestDriver": codebook.label(lowest, "en"),
@@ -669,17 +669,89 @@ def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.Da
         "leastAgreedItemPct": 100 * plain.min(), "mostAgreedReverseItem": rev.idxmax(),
         "mostAgreedReverseItemText": codebook.text(rev.idxmax(), "en").rstrip("."),
         "mostAgreedReverseItemPct": 100 * rev.max(),
-        **{f"nSig{name}": int((sig["grouping"] == g).sum()) for g, name in GROUPING_NAMES.items()},
-        "nGroupTests": int(comparisons["construct"].nunique()),
-        "nPosthocPairsSig": int((posthoc["p_adj"] < alpha).sum()) if len(posthoc) else 0,
     }
     for c, r in means.set_index("construct").iterrows():
         values[f"descMean_{c}"], values[f"descAgreePct_{c}"] = r["mean"], 100 * r["pct_agree"]
     return Values(values, {**_pct_digits(values), "descMidpoint": 0})
 
 
+def _and(parts: list[str], lang: str) -> str:
+    if lang == "zh":
+        return "、".join(parts[:-1]) + ("和" if len(parts) > 1 else "") + parts[-1]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: lower-case unless it starts with an acronym ("BPM staff")."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _zh_noun(question: str) -> str:
+    """A demographic's Chinese question as a noun inside a sentence: "您所在单位的类型" → "单位的类型"."""
+    return re.sub(r"^您(所在|的)?", "", question) or question
+
+
+def group_values(sample: pd.DataFrame, comparisons: pd.DataFrame, posthoc: pd.DataFrame, codebook: Any,
+                 conf_level: float = DEFAULTS["conf_level"]) -> Values:
+    """The paper's sentences and counts on the compared groups (the demographics marked ``compare``).
+
+    The groupings are the codebook's, not fixed ids, so each fact is a sentence built
+    here in English and (``..._zh``) in Chinese.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        Output of :func:`analysis.findings.descriptives.sample_table`.
+    comparisons, posthoc : pandas.DataFrame
+        Outputs of :func:`~analysis.findings.descriptives.compare_groups` (by the
+        comparison groups) and :func:`~analysis.findings.descriptives.posthoc_significant`;
+        empty when the codebook marks no demographic ``compare``.
+    codebook : Codebook
+    conf_level : float
+
+    Returns
+    -------
+    Values
+        ``respondentModesText`` (the most frequent level of each grouping, or of the
+        first two demographics when none is compared), ``groupNamesText`` ("unit type
+        and position"), ``groupSigText`` ("2 of 9 by unit type and 0 of 9 by position"),
+        ``problemGroupText`` (the first grouping, which the problems are crossed with),
+        ``nGroupTests``, ``nPosthocPairsSig`` and their ``_zh`` twins.
+    """
+    alpha = _alpha(conf_level)
+    groups = list(codebook.comparison_groups)
+    modes = modal_levels(sample) if len(sample) else pd.DataFrame()
+    shown = [g for g in (groups or list(codebook.demographics)[:2]) if g in modes.index]
+    en, zh = [], []
+    for g in shown:
+        m = modes.loc[g]
+        label_en, label_zh = codebook.text(g, "en"), _zh_noun(codebook.text(g, "zh"))
+        twin = f"{m['level_zh']}, " if m["level_zh"] != m["level_en"] else ""
+        en.append(f"the most frequent {_lower(label_en)} is {m['level_en']} ({twin}{100 * m['pct']:.1f}%)")
+        zh.append(f"人数最多的{label_zh}是{m['level_zh']}（{100 * m['pct']:.1f}%）")
+    modes_en = (_and(en, "en")[:1].upper() + _and(en, "en")[1:] + ".") if en else ""
+    modes_zh = ("，".join(zh) + "。") if zh else ""
+    n_tests = int(comparisons["construct"].nunique()) if len(comparisons) else 0
+    sig = comparisons[comparisons["p_holm"] < alpha] if len(comparisons) else comparisons
+    counts = {g: int((sig["grouping"] == g).sum()) for g in groups}
+    values = {
+        "respondentModesText": modes_en, "respondentModesText_zh": modes_zh,
+        "groupNamesText": _and([_lower(codebook.text(g, "en")) for g in groups], "en") if groups else "",
+        "groupNamesText_zh": _and([_zh_noun(codebook.text(g, "zh")) for g in groups], "zh") if groups else "",
+        "groupSigText": _and([f"{counts[g]} of {n_tests} by {_lower(codebook.text(g, 'en'))}" for g in groups],
+                             "en") if groups else "",
+        "groupSigText_zh": "，".join(f"按{_zh_noun(codebook.text(g, 'zh'))}存在差异的有{counts[g]}个" for g in groups),
+        "problemGroupText": _lower(codebook.text(groups[0], "en")) if groups else "",
+        "problemGroupText_zh": _zh_noun(codebook.text(groups[0], "zh")) if groups else "",
+        "nGroupTests": n_tests,
+        "nPosthocPairsSig": int((posthoc["p_adj"] < alpha).sum()) if len(posthoc) else 0,
+    }
+    values["posthoc_found"] = values["nPosthocPairsSig"] > 0      # the text names the pairs only when there are any
+    return Values(values, {})
+
+
 def problem_values(multi: MultiSelect, pareto: pd.DataFrame, summary: ParetoSummary, others: pd.DataFrame,
-                   tests: pd.DataFrame, codebook: Any, var: str, threshold: float = PARETO_THRESHOLD,
+                   tests: pd.DataFrame | None, codebook: Any, var: str, threshold: float = PARETO_THRESHOLD,
                    conf_level: float = DEFAULTS["conf_level"]) -> Values:
     """The paper's numbers on the multi-select problems, the "other" answers and the χ² tests.
 
@@ -691,8 +763,9 @@ def problem_values(multi: MultiSelect, pareto: pd.DataFrame, summary: ParetoSumm
     summary : ParetoSummary
     others : pandas.DataFrame
         Output of :func:`analysis.findings.descriptives.other_answers`.
-    tests : pandas.DataFrame
-        ``tests`` of :func:`analysis.findings.descriptives.problems_by_group` by unit type.
+    tests : pandas.DataFrame or None
+        ``tests`` of :func:`analysis.findings.descriptives.problems_by_group` by the first
+        compared group (unit type); None when no group is compared (no χ² numbers).
     codebook : Codebook
     var : str
         The multi-select question's id.
@@ -709,7 +782,6 @@ def problem_values(multi: MultiSelect, pareto: pd.DataFrame, summary: ParetoSumm
     en, zh = option_labels(codebook, var, "en"), option_labels(codebook, var, "zh")
     vital = pareto[pareto["vital_few"]]
     top, second, last = pareto.iloc[0], pareto.iloc[1], pareto.iloc[-1]
-    strongest, n_sig, n_strict, n_lenient = _chi2_counts(tests, alpha)
     values = {
         "nProblemRespondents": multi.n_answered, "meanProblemsTicked": multi.n_ticked.mean(),
         "maxProblemChoices": multi.max_choices if multi.max_choices else "any number",
@@ -722,8 +794,10 @@ def problem_values(multi: MultiSelect, pareto: pd.DataFrame, summary: ParetoSumm
         "secondProblemPct": 100 * second["share_respondents"], "lastProblem": en[last["option"]],
         "lastProblemPct": 100 * last["share_respondents"], "topToLastRatio": summary.top_to_last,
         "nOtherTicked": multi.n_other, "nOtherWritten": int(others["n"].sum()), "nOtherDistinct": len(others),
-        "nProblemsSigUnitType": n_sig, "nProblemsSmallExpected": n_strict, "nProblemsCochranFail": n_lenient,
-        "maxCramerVProblem": en[strongest["option"]], "maxCramerV": strongest["cramers_v"],
-        "maxCramerVPText": p_text(strongest["p"]), "maxCramerVPHolmText": p_text(strongest["p_holm"]),
     }
+    if tests is not None:
+        strongest, n_sig, n_strict, n_lenient = _chi2_counts(tests, alpha)
+        values |= {"nProblemsSigGroup": n_sig, "nProblemsSmallExpected": n_strict, "nProblemsCochranFail": n_lenient,
+                   "maxCramerVProblem": en[strongest["option"]], "maxCramerV": strongest["cramers_v"],
+                   "maxCramerVPText": p_text(strongest["p"]), "maxCramerVPHolmText": p_text(strongest["p_holm"])}
     return Values(values, {**_pct_digits(values), "paretoThresholdPct": 0, "maxCramerV": 2, "topToLastRatio": 1})

@@ -522,27 +522,27 @@ def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: 
                        "rDropMin": 3, "rDropMax": 3})
 
 
-def validity_values(ev: ScaleEvaluation, criterion: CriterionValidity) -> Values:
+def validity_values(ev: ScaleEvaluation, criterion: CriterionValidity | None) -> Values:
     """The macros of the sections on the CFA, validity, criterion validity and Harman's test.
 
     Parameters
     ----------
     ev : ScaleEvaluation
-    criterion : CriterionValidity
+    criterion : CriterionValidity or None
+        None when the instrument has no criterion item (no ``criterion*`` values).
 
     Returns
     -------
     Values
         ``cfaN`` … ``cfaWarnings`` (fit and verdict), the loadings' range and means, CR and AVE
         ranges and flags, the Fornell–Larcker failures, the largest latent correlation and HTMT,
-        ``criterion*``, ``harman*``, and ``cr_<c>``, ``ave_<c>`` per construct.
+        ``criterion*`` (with a criterion), ``harman*``, and ``cr_<c>``, ``ave_<c>`` per construct.
     """
     fit, lo, val, cfa = ev.cfa.fit.iloc[0], ev.loadings, ev.validity, ev.cfa
     rmax = strongest_pair(cfa.factor_correlations, absolute=True)
     hmax = strongest_pair(ev.htmt.set_index("construct"))
     h = ev.harman.set_index("method")["prop_var"]
     h_pca, h_fa = 100 * h.loc["pca_first_component"], 100 * h.loc["minres_one_factor"]
-    pr = criterion.pearson
     v = {"cfaN": cfa.n_obs, "cfaNDropped": ev.n_responses - cfa.n_obs, "cfaChisq": fit["chisq"],
          "cfaDf": int(fit["df"]), "cfaPText": p_text(fit["p"]), "cfaCFI": fit["cfi"],
          "cfaTLI": fit["tli"], "cfaRMSEA": fit["rmsea"], "cfaRMSEALow": fit["rmsea_ci_low"],
@@ -561,10 +561,12 @@ def validity_values(ev: ScaleEvaluation, criterion: CriterionValidity) -> Values
          "htmtMax": hmax.value, "htmtMaxPair": f"{hmax.first}–{hmax.second}",
          "nHtmtAboveStrict": pairs_above(ev.htmt.set_index("construct"), ev.cuts["htmt_strict"]),
          "nHtmtAboveLiberal": pairs_above(ev.htmt.set_index("construct"), ev.cuts["htmt_liberal"]),
-         "criterionItem": criterion.criterion, "criterionN": criterion.n, "criterionR": pr.r,
-         "criterionRLow": pr.ci_low, "criterionRHigh": pr.ci_high, "criterionRho": criterion.spearman_rho,
          "harmanPcaPct": h_pca, "harmanFaPct": h_fa, "harmanSide": "below" if max(h_pca, h_fa) < ev.cuts["harman"]
          else "above"}
+    if criterion is not None:                # an instrument without a criterion item has no such numbers
+        pr = criterion.pearson
+        v |= {"criterionItem": criterion.criterion, "criterionN": criterion.n, "criterionR": pr.r,
+              "criterionRLow": pr.ci_low, "criterionRHigh": pr.ci_high, "criterionRho": criterion.spearman_rho}
     v |= {f"cr_{c}": x for c, x in zip(val["construct"], val["cr"])}
     v |= {f"ave_{c}": x for c, x in zip(val["construct"], val["ave"])}
     return _values(v, {"cfaChisq": 1, "harmanPcaPct": 1, "harmanFaPct": 1, "cfaLoadingRevMean": 2,

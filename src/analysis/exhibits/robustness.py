@@ -379,7 +379,8 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
     ax.set_xticks([])
     rows = [(f"no {r} rule", curve[r].eq("off")) for r in ("duplicate", "incomplete", "attention", "speeder",
                                                               "straightlining")]
-    rows.append(("overall rating G1 as outcome", curve["outcome"].ne("scale")))
+    if curve["outcome"].ne("scale").any():   # only an instrument with a criterion item has this choice
+        rows.append(("overall rating G1 as outcome", curve["outcome"].ne("scale")))
     _dashboard(axes[1, 0], rows, x, colors[0])
     # ---- inflation
     ax = axes[0, 1]

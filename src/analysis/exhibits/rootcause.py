@@ -475,19 +475,22 @@ def category_values(shares: pd.Series) -> Values:
     return Values({"topCategory": shares.index[0], "topCategoryShare": 100 * shares.iloc[0]}, {"topCategoryShare": 1})
 
 
-def criterion_values(crit: CriterionValidity) -> Values:
+def criterion_values(crit: CriterionValidity | None) -> Values:
     """Macros of the criterion check (OUT against G1): r with its interval, p, Spearman's ρ, n.
 
     Parameters
     ----------
-    crit : CriterionValidity
-        :func:`~analysis.measure.validity.criterion_validity`.
+    crit : CriterionValidity or None
+        :func:`~analysis.measure.validity.criterion_validity`; None when the
+        instrument has no criterion item.
 
     Returns
     -------
     Values
-        Correlations with two decimals.
+        Correlations with two decimals; empty without a criterion.
     """
+    if crit is None:
+        return Values({})
     r = crit.pearson
     return Values({"rOutGOne": r.r, "rOutGOneCILow": r.ci_low, "rOutGOneCIHigh": r.ci_high,
                    "rOutGOnePText": p_text(r.p), "rhoOutGOne": crit.spearman_rho, "nOutGOne": crit.n},

@@ -35,6 +35,9 @@ class Table:
         status and the source.
     note_zh : str, optional
         The note in Chinese, for the Chinese edition (default: ``note``).
+    caption_zh : str, optional
+        The Chinese edition's caption when it depends on the data (LaTeX); otherwise
+        the entry of ``captions_zh.yaml`` is used.
     column_format, font_size : str
         LaTeX ``tabular`` column specification and size command.
     formatters : mapping, optional
@@ -52,6 +55,7 @@ class Table:
     formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     escape: bool = True
     note_zh: str | None = None
+    caption_zh: str | None = None
 
     @classmethod
     def from_unicode(cls, frame: pd.DataFrame, caption: str, raw: pd.DataFrame | None = None, *,

@@ -417,7 +417,8 @@ def plot_likert_diverging(dist: pd.DataFrame, codebook: Any, lang: str = "en", c
         Gives construct labels and the answer anchors of the legend.
     lang : {'en', 'zh'}
     colours : sequence of colours, optional
-        One colour per answer code, lowest first (e.g. ``style.LIKERT_COLOURS``).
+        One colour per answer code of the codebook's scale, lowest first (e.g.
+        ``style.likert_colours(k)``); None gives an interpolated diverging palette.
         Default: matplotlib's 'RdBu' colormap with a grey neutral.
     item_text : bool, default False
         Label bars with the item wording (``codebook.text``) instead of the item id.
@@ -444,7 +445,9 @@ def plot_likert_diverging(dist: pd.DataFrame, codebook: Any, lang: str = "en", c
     missing = [c for c in ("construct", "item", "answer", "pct", "reverse") if c not in dist.columns]
     if missing:
         raise ValueError(f"dist lacks column(s) {missing}; pass the output of likert_distribution")
-    codes = sorted(int(a) for a in dist["answer"].unique())
+    # the codebook's answer scale, not the answers observed: an answer nobody chose keeps its colour
+    lo, hi = codebook.bounds(str(dist["item"].iloc[0]))
+    codes = sorted(set(range(int(lo), int(hi) + 1)) | {int(a) for a in dist["answer"].unique()})
     k = len(codes)
     if colours is None:
         colours = list(mpl.colormaps["RdBu"](np.linspace(0.08, 0.92, k)))

@@ -317,7 +317,9 @@ def _data_task(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     midpoint = (lo + hi) / 2
     performance = scores[drivers].mean()
     roots = {}
-    ys = {"scale": scores[outcome], "overall rating": kept[cb.criteria[0]].astype(float)}
+    ys = {"scale": scores[outcome]}
+    if cb.criteria:                          # the single overall rating, where the instrument has one
+        ys["overall rating"] = kept[cb.criteria[0]].astype(float)
     for name, y in ys.items():
         ri = rootcause.relative_importance(y, scores[drivers], n_boot=int(params["n_boot"]), seed=seed,
                                            conf_level=conf).table.set_index("construct")
