@@ -187,26 +187,33 @@ class Stage:
         Parameters
         ----------
         names : list of str
-            Declared table, figure or results names of this stage.
+            Declared table, figure or results names of this stage; ``"figure:<name>"``
+            names a figure that has the name of a table.
         reason : str
             Why the section does not apply, one line in English.
         """
         out = self.declaration.outputs
         for name in names:
-            if name in out.get("tables", ()) or name in out.get("tex_only", ()):
+            if name.startswith("figure:"):        # a figure may share its name with a table
+                self._skip_figure(name.removeprefix("figure:"), reason)
+            elif name in out.get("tables", ()) or name in out.get("tex_only", ()):
                 self.placeholder(name, reason)
             elif name in out.get("results", ()):
                 self.result(pd.DataFrame(), name)
             elif name in out.get("figures", ()):
-                fig, ax = plt.subplots(figsize=(4, 1))
-                ax.axis("off")
-                ax.text(0.5, 0.5, f"Not applicable 不适用: {reason}", ha="center", va="center", fontsize=7, wrap=True)
-                for folder in (paths.FIGURES, paths.FIGURES_ZH):
-                    style.save(fig, folder / name, simulated=False)
-                plt.close(fig)
+                self._skip_figure(name, reason)
             else:
                 raise stages.StageError(f"stage {self.name} declares no table, figure or result {name!r}")
         print(f"Not applicable ({reason}): {', '.join(names)} written empty; the paper leaves the section out.")
+
+    def _skip_figure(self, name: str, reason: str) -> None:
+        self._declared("figures", name)
+        fig, ax = plt.subplots(figsize=(4, 1))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"Not applicable 不适用: {reason}", ha="center", va="center", fontsize=7, wrap=True)
+        for folder in (paths.FIGURES, paths.FIGURES_ZH):
+            style.save(fig, folder / name, simulated=False)
+        plt.close(fig)
 
     def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> None:
         """Write the stage's macros (``values_<name>.tex``) and their unrounded JSON; print how many."""

@@ -268,9 +268,13 @@ def instrument_tex(dictionary: Any, anchors: Mapping[int, str], anchors_en: Mapp
     for r in dictionary.itertuples(index=False):
         kind = _INSTRUMENT_KINDS.get(r.kind, (r.kind, r.kind))[0 if zh else 1]
         values = "" if r.kind == "item" or not isinstance(r.values, str) else r.values
+        values_zh = getattr(r, "values_zh", None)
+        values_zh = values if r.kind == "item" or not isinstance(values_zh, str) else values_zh
         answers = f" \\newline {{\\scriptsize {latex_text(values)}}}" if values else ""
-        rows.append(f"\\texttt{{{breakable(latex_escape(r.variable))}}} & {latex_escape(kind)} & {latex_text(str(r.text_zh))} & "
-                    f"{latex_text(str(r.text_en))}{answers} \\\\")
+        answers_zh = f" \\newline {{\\scriptsize {latex_text(values_zh)}}}" if values_zh else ""
+        # the answer options under each wording, in its language
+        rows.append(f"\\texttt{{{breakable(latex_escape(r.variable))}}} & {latex_escape(kind)} & "
+                    f"{latex_text(str(r.text_zh))}{answers_zh} & {latex_text(str(r.text_en))}{answers} \\\\")
     head = LONGTABLE_HEAD
     col = r"\raggedright\arraybackslash"
     if zh:
@@ -526,7 +530,10 @@ _APPENDIX_TEXT = {
     "zh": {"section": "来源、计算环境与输入数据",
            "intro": ("本文的每一幅图和每一张表、生成它的笔记本（即其在 \\texttt{stages.toml} 中的分析阶段）以及保存其数值的文件；"
                      "正文中的每个数值都链接到登记表（附录~\\ref{sec:registry}）中的对应行，每幅图的来源行和表格中的每个数值"
-                     "都链接到本附录中该图表所在的行。"),
+                     "都链接到本附录中该图表所在的行。各分析阶段只运行一次，以参数 lang 指定的语言运行（见登记表中各阶段的参数）；中文版的表格、"
+                     "数值宏和图形是同一次运行的结果经术语表（\\texttt{src/analysis/exhibits/zh.py}）翻译后的副本："
+                     "表中所列文件 \\texttt{paper/generated/} 与 \\texttt{figures/} 下的每个文件，在 "
+                     "\\texttt{paper/generated/zh/} 与 \\texttt{figures/zh/} 下都有同名的中文副本，数值完全相同。"),
            "exhibits": "图表及其笔记本与文件", "h_exhibits": "类型 & 名称 & 笔记本 & 文件",
            "environment": "本次构建的计算环境（版本取自 \\texttt{requirements.lock}）", "h_environment": "组件 & 版本",
            "reference": "测试参照值", "checksums": "原始输入文件（\\texttt{data/raw/} 及命令行指定的问卷或编码手册）的 SHA-256 校验值",

@@ -358,25 +358,27 @@ class Codebook:
                               "n_items": len(self.items(c["id"]))} for c in self.spec["constructs"]])
 
     def data_dictionary(self) -> pd.DataFrame:
-        """Variable, kind, bilingual wording and allowed values of every canonical column."""
+        """Variable, kind, bilingual wording and allowed values (``values``, ``values_zh``) of every canonical column."""
         rows = []
         for var in self.variables():
             base = var
             if var.endswith("_other_text"):
                 m = var[: -len("_other_text")]
                 rows.append({"variable": var, "kind": "text", "text_zh": self.text(m, "zh") + "（其他，请注明）",
-                             "text_en": self.text(m, "en") + " (other, please specify)", "values": "free text, screened"})
+                             "text_en": self.text(m, "en") + " (other, please specify)", "values": "free text, screened",
+                             "values_zh": "自由文本，经个人信息筛查"})
                 continue
             if any(var in self.multi_columns(m) for m in self.multi_ids):
                 m = next(m for m in self.multi_ids if var in self.multi_columns(m))
                 code = int(var.rsplit("_", 1)[1])
                 rows.append({"variable": var, "kind": "multi-select option",
                              "text_zh": self.multi_options(m, "zh")[code], "text_en": self.multi_options(m, "en")[code],
-                             "values": "0 = not chosen; 1 = chosen"})
+                             "values": "0 = not chosen; 1 = chosen", "values_zh": "0 = 未选；1 = 已选"})
                 continue
             kind = self.kind(base)
+            values_zh = None
             if kind == "open":
-                values = "free text, screened for personal data"
+                values, values_zh = "free text, screened for personal data", "自由文本，经个人信息筛查"
             elif kind == "numeric":
                 lo, hi, whole = self.numeric_range(var)
                 unit = self._numeric[var].get("unit")
@@ -388,8 +390,10 @@ class Codebook:
                 lo, hi = self.bounds(var)
                 anchors = self.anchors(var, "en")
                 values = "; ".join(f"{k} = {v}" for k, v in anchors.items()) if anchors else f"{lo}..{hi}"
+                anchors_zh = self.anchors(var, "zh")
+                values_zh = "；".join(f"{k} = {v}" for k, v in anchors_zh.items()) if anchors_zh else None
             rows.append({"variable": var, "kind": kind, "text_zh": self.text(var, "zh"),
-                         "text_en": self.text(var, "en"), "values": values})
+                         "text_en": self.text(var, "en"), "values": values, "values_zh": values_zh or values})
         return pd.DataFrame(rows)
 
 

@@ -109,7 +109,7 @@ def sample_text(sample: pd.DataFrame, small_n: int = 20) -> str:
 
 # ----------------------------------------------------------------------------- construct levels
 def construct_means_table(means: pd.DataFrame, codebook: Any, lang: str = "en",
-                          conf_level: float = DEFAULTS["conf_level"]) -> Table:
+                          conf_level: float = DEFAULTS["conf_level"], agree_threshold: float = 4.0) -> Table:
     """The construct means against the midpoint, bilingual.
 
     Parameters
@@ -123,6 +123,8 @@ def construct_means_table(means: pd.DataFrame, codebook: Any, lang: str = "en",
         always added).
     conf_level : float
         Confidence level of the intervals in ``means``, named in the header.
+    agree_threshold : float, default 4.0
+        The score from which a respondent agrees (as given to ``construct_means``), named in the note.
 
     Returns
     -------
@@ -134,6 +136,8 @@ def construct_means_table(means: pd.DataFrame, codebook: Any, lang: str = "en",
                             "midpoint"), "means")
     conf_pct = f"{100 * check_conf_level(conf_level):g}"
     midpoint = means["midpoint"].iloc[0]
+    lo_n, hi_n = int(means["n"].min()), int(means["n"].max())
+    n_range = f"{lo_n}" if lo_n == hi_n else f"{lo_n}--{hi_n}"      # "n = 300", not "300--300"
     raw = means.assign(label=means["construct"].map(lambda c: codebook.label(c, lang)),
                        label_zh=means["construct"].map(lambda c: codebook.label(c, "zh")))
     frame = pd.DataFrame({
@@ -145,12 +149,12 @@ def construct_means_table(means: pd.DataFrame, codebook: Any, lang: str = "en",
         r"Agree \%": [f"{100 * a:.1f}" for a in means["pct_agree"]]})
     return Table(frame, caption="Construct scores against the scale midpoint 构念得分", raw=raw,
                  column_format="llrrrrrr", escape=False, font_size="\\footnotesize",
-                 note=(f"$n$ = {means['n'].min()}--{means['n'].max()} per construct. "
+                 note=(f"$n$ = {n_range} per construct. "
                        f"One-sample $t$ tests against the midpoint {midpoint:g}; $d$ = (mean $-$ {midpoint:g}) / SD; "
-                       "Agree = share of respondents whose construct score is at least 4."),
-                 note_zh=(f"各构念$n$ = {means['n'].min()}--{means['n'].max()}。"
+                       f"Agree = share of respondents whose construct score is at least {agree_threshold:g}."),
+                 note_zh=(f"各构念$n$ = {n_range}。"
                           f"以量表中点{midpoint:g}为检验值的单样本$t$检验；$d$ = （均值 $-$ {midpoint:g}）/ 标准差；"
-                          "同意 = 构念得分不低于4的受访者比例。"))
+                          f"同意 = 构念得分不低于{agree_threshold:g}的受访者比例。"))
 
 
 def _driver_extremes(means: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, str, str]:

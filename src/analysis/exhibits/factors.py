@@ -500,6 +500,8 @@ def factor_values(structure: FactorStructure, summary: EFASummary, compare: pd.D
         "nEfaWarnings": len(res.warnings), "efaWarnings": "; ".join(res.warnings) or "none",
         "efaUnmatchedFactors": ", ".join(summary.unmatched) or "none",
         "efaUnmatchedRevMean": summary.unmatched_reverse_mean, "efaUnmatchedOtherMean": summary.unmatched_other_mean,
+        # the sentence on the loadings of an unmatched factor is printed only when there is one
+        "efa_unmatched": bool(summary.unmatched),
         "efaPhiMax": summary.phi_max, "efaPhiMaxPair": f"{names[summary.phi_pair[0]]} and {names[summary.phi_pair[1]]}",
         "efaRMSEA": fit["rmsea"], "efaTLI": fit["tli"],
         "pcaMeanPrimary": compare["mean_primary_loading"].iloc[0], "efaMeanPrimary": compare["mean_primary_loading"].iloc[-1],

@@ -388,7 +388,7 @@ def regression_values(ols: OLSResult, significant: list[str], flipped: list[str]
         "FHCThree": ols.F_hc3, "FDfNum": int(ols.df_num), "FDfDenom": int(ols.df_denom), "FPText": p_text(ols.p_F),
         "nSigDrivers": len(significant), "sigDriverList": ", ".join(en[c] for c in significant) or "none",
         "maxVIF": slopes["vif"].max(), "maxVIFDriver": en[slopes["vif"].idxmax()],
-        "nFlippedSigns": len(flipped), "flippedSignList": ", ".join(en[c] for c in flipped) or "none",
+        "nFlippedSigns": len(flipped), "flippedSignList": ", ".join(en[c] for c in flipped) or "none", "any_flipped": bool(flipped),
     }, {"rcRTwo": 3, "rcAdjRTwo": 3})
 
 
@@ -586,7 +586,8 @@ def truth_values(check: TruthCheck | None, ols: OLSResult, codebook: Any) -> Val
         Population R² with three decimals.
     """
     if check is None:
-        return Values({k: _NA for k in _TRUTH_KEYS})
+        # the switch is always defined: an undefined \\if inside a skipped \\ifsimulated would unbalance it
+        return Values({k: _NA for k in _TRUTH_KEYS} | {"truth_roots_recovered": False})
     en = _labels(codebook, check.frame["construct"], "en")
     return Values({
         "truthTopOne": en[check.true_top2[0]], "truthTopTwo": en[check.true_top2[1]],
@@ -595,6 +596,7 @@ def truth_values(check: TruthCheck | None, ols: OLSResult, codebook: Any) -> Val
         "truthRTwoRelation": "below" if ols.r2 < check.r2_population else "not below",
         "truthRootCauseList": " and ".join(en[c] for c in check.true_roots) or "none",
         "truthRootsVerdict": "the same as" if check.roots_recovered else "different from",
+        "truth_roots_recovered": bool(check.roots_recovered),
     }, {"truthRTwo": 3})
 
 
