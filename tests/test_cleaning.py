@@ -263,3 +263,24 @@ def test_planted_duplicates_are_caught_on_evidence(imported, cleaned, codebook, 
     listed = {c for ids in patterns["case_ids"] for c in ids.split(";")}
     assert not listed & set(dup["case_id"])
     assert (patterns["n_respondents"] >= 2).all()
+
+
+def test_rules_not_applied_are_named_with_their_reason(imported, codebook):
+    from analysis.exhibits.cleaning import cleaning_values, exclusions_table
+
+    no_time = imported.drop(columns=["duration_s"])
+    rules = cleaning.CleaningRules(attention=False)
+    ex = cleaning.apply_exclusions(no_time, codebook, rules)
+    assert ex.inactive == {"attention": "off", "speeder": "no data"}
+    assert set(ex.flow["rule"]) == {"submitted", "duplicate", "incomplete", "straightlining", "valid"}
+    v = cleaning_values(ex.flow, codebook, n_redacted=0, speeder_fraction=0.33, simulated=True,
+                        inactive=ex.inactive).values
+    assert (v["nExcl_attention"], v["applied_attention"], v["applied_speeder"], v["applied_duplicate"]) \
+        == (0, False, False, True)
+    assert v["rulesNotAppliedText"] == ("The attention-check rule was switched off (parameter "
+                                        "exclude_failed_attention). The speeder rule did not apply: the export has "
+                                        "no completion times.")
+    assert v["rulesNotAppliedText_zh"].startswith("注意力检验规则已关闭")
+    note = exclusions_table(ex.flow, ex.inactive).note
+    assert note.startswith("Steps are numbered in the fixed order") and "exclude\\_failed\\_attention" in note
+    assert cleaning.apply_exclusions(imported, codebook).inactive == {}

@@ -225,3 +225,34 @@ def test_a_multi_select_column_may_not_take_another_ids_name():
     spec["criteria"][0]["id"] = "P_1"
     with pytest.raises(CodebookError, match="its column 'P_1'"):
         from_dict(spec)
+
+
+def test_the_paper_contract_names_what_an_instrument_lacks(tmp_path):
+    """The shipped instrument has every optional part; bfi has none; a codebook without roles cannot make the paper."""
+    import subprocess
+    import sys
+
+    shipped = load_codebook(ROOT / "data/raw/codebook.yaml")
+    assert all(shipped.paper_parts().values()) and shipped.paper_problems() == []
+    assert shipped.comparison_groups == ["D1", "D2"] and shipped.problem_question == "P"
+    spec = yaml.safe_load((ROOT / "tests/fixtures/codebooks/bfi.yaml").read_text(encoding="utf-8"))
+    bfi = load_codebook(ROOT / "tests/fixtures/codebooks/bfi.yaml")
+    assert not any(bfi.paper_parts().values())
+    assert bfi.paper_problems() == ["no construct has role: driver (the paper regresses the outcome on the drivers)",
+                                    "0 constructs have role: outcome; the paper needs exactly one"]
+    for c in spec["constructs"]:
+        c["role"] = "outcome" if c["id"] == "N" else "driver"
+    spec["demographics"][0]["compare"] = True
+    f = tmp_path / "bfi.yaml"
+    f.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    roles = load_codebook(f)
+    assert roles.paper_problems() == [] and roles.comparison_groups == ["gender"]
+    parts = roles.paper_parts()
+    assert parts["groups"] and not parts["problems"] and not parts["problemGroups"] and not parts["criterion"]
+    proc = subprocess.run([sys.executable, "-m", "analysis.data.codebook", "check", str(f)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0 and "criterion validity (no item under criteria:)" in proc.stdout
+    assert "group comparisons" not in proc.stdout and proc.stderr == ""
+    proc = subprocess.run([sys.executable, "-m", "analysis.data.codebook", "check",
+                           str(ROOT / "tests/fixtures/codebooks/bfi.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 0 and "cannot build the paper from it: no construct has role: driver" in proc.stderr

@@ -228,3 +228,13 @@ def test_every_value_a_verdict_macro_can_take_has_its_chinese():
              "fair", "moderate", "substantial", "almost perfect", "undefined", "simulated", *VERDICTS,
              *QUADRANT_EN, *QUADRANT_EN.values()]
     assert {w: g(w) for w in words if g.lookup(w) is None} == {}
+
+
+def test_boolean_values_become_tex_switches(tmp_path):
+    # a section that an instrument lacks is left out by a switch, not by a macro that prints "false"
+    tex = write_values({"has_criterion": False, "posthoc_found": True, "n": 3}, "demo",
+                       generated_dir=tmp_path, results_dir=None, source="demo")
+    text = tex.read_text(encoding="utf-8")
+    assert "\\newif\\ifhasCriterion\\hasCriterionfalse%" in text
+    assert "\\newif\\ifposthocFound\\posthocFoundtrue%" in text
+    assert "\\reglink{hasCriterion}" not in text and registry.linked_macros(tmp_path) == ["n"]
