@@ -281,7 +281,7 @@ def instrument_tex(dictionary: Any, anchors: Mapping[int, str], anchors_en: Mapp
         section = "双语问卷"
         what = "是依据国家预算绩效管理制度框架重构的版本，并非原研究的问卷。" if reconstruction else "为使用者提供的问卷。"
         intro = (f"问卷（{latex_text(title.get('zh', '') or title.get('en', ''))}）{what}"
-                 f"全部量表题项采用同一答案量表：{latex_text(scale)}。下表按编码本逐题列出中英文措辞。")
+                 f"全部量表题项采用同一答案量表：{latex_text(scale)}。下表按编码手册逐题列出中英文措辞。")
         caption, header = "双语问卷：全部题目的中英文措辞", "编号 & 类型 & 中文 & 英文"
     else:
         section = "The bilingual instrument"

@@ -46,7 +46,7 @@ RULE_ORDER = ("duplicate", "incomplete", "attention", "speeder", "straightlining
 RULE_LABELS = {
     "duplicate": ("重复提交", "Duplicate submission"),
     "incomplete": ("作答不完整", "Incomplete"),
-    "attention": ("注意力检测未通过", "Failed attention check"),
+    "attention": ("未通过注意力检验", "Failed attention check"),
     "speeder": ("作答过快", "Speeder"),
     "straightlining": ("直线作答", "Straight-lining"),
 }

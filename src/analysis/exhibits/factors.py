@@ -251,7 +251,7 @@ def loadings_table(structure: FactorStructure, summary: EFASummary, reverse_item
         note=f"Loadings with absolute value below {structure.salient} are blanked; h²: communality. Factors are "
              "named after the codebook construct(s) whose items mostly load on them; (–): none. (R): reverse-keyed.",
         note_zh=f"绝对值低于{structure.salient}的因子载荷不予显示；h²：共同度。各因子以在其上载荷的题项大多所属的"
-                "编码本构念命名；(–)：无。(R)：反向计分题。")
+                "编码手册构念命名；(–)：无。(R)：反向计分题。")
 
 
 def variance_frame(structure: FactorStructure, summary: EFASummary) -> pd.DataFrame:

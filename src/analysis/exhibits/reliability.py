@@ -239,7 +239,7 @@ def cfa_fit_table(ev: ScaleEvaluation) -> Table:
         fit_display(ev.cfa, ev.fit_verdicts), "Fit of the confirmatory factor model of the codebook structure",
         _raw(ev.cfa.fit), column_format="lrccl",
         note=f"ML on {ev.cfa.n_obs} complete responses; χ² is lavaan's N·F. Cut-offs after Hu and Bentler (1999).",
-        note_zh=f"基于{ev.cfa.n_obs}份完整回答的最大似然（ML）估计；χ²为lavaan的N·F。临界值依据Hu和Bentler（1999）。")
+        note_zh=f"基于{ev.cfa.n_obs}份完整回答的极大似然（ML）估计；χ²为lavaan的N·F。临界值依据Hu和Bentler（1999）。")
 
 
 def cfa_loadings_table(ev: ScaleEvaluation) -> Table:

@@ -78,7 +78,7 @@ _KEY_LABELS = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea"
                "inflation": "inflation Δ (points)"}
 #: The key results' names in Chinese (the Chinese note of the robustness table).
 _KEY_LABELS_ZH = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
-                  "on_matched": "落在其构念因子上的题项", "phi_mean": "与编码本结构的平均φ",
+                  "on_matched": "落在其构念因子上的题项", "phi_mean": "与编码手册结构的平均φ",
                   "top_cause": "首要根源（LMG或β）", "top_set": "居前两位的根源", "root_causes": "IPA根本原因",
                   "quadrant": "IPA象限", "top_share": "首要根源的R²份额", "inflation": "虚高Δ（分）"}
 #: The conclusions of ``analysis.sweep.robustness.CONCLUSIONS`` in Chinese ("α on the same side of .70" by pattern).

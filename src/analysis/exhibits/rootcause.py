@@ -196,7 +196,7 @@ def ipa_table(ipa: pd.DataFrame, codebook: Any, lang: str) -> Table:
             "low performance (concentrate here).")
     note_zh = ("重要性 = LMG份额占$R^2$的百分比（\\%）；表现 = 均值得分。"
                f"两轴交于均值：重要性为$R^2$的{ipa['importance_cut'].iloc[0]:.1f}\\%，"
-               f"表现为{ipa['performance_cut'].iloc[0]:.2f}。根本原因 = 重要性高且表现低（重点改进）。")
+               f"表现为{ipa['performance_cut'].iloc[0]:.2f}。根本原因 = 重要性高且表现低（重点改进区）。")
     return Table(frame, caption="Importance--performance analysis of the drivers 重要性—表现分析",
                  raw=_with_label(ipa, codebook, lang), note=note, note_zh=note_zh, column_format="rlrrl",
                  font_size="\\footnotesize", escape=False)

@@ -256,7 +256,7 @@ def plot_pareto_panels(loss_self: pd.DataFrame, loss_review: pd.DataFrame, *, la
     for ax, (ev, losses) in zip(axes, [("self", loss_self), ("review", loss_review)]):
         plot_indicator_pareto(losses, lang=lang, ax=ax, vital_share=vital_share)
         n_ev = int(losses["n"].max())
-        title = {"en": f"{EVALUATOR_EN[ev]} forms (n = {n_ev})", "zh": f"{'自评' if ev == 'self' else '复评'}（n = {n_ev}）"}
+        title = {"en": f"{EVALUATOR_EN[ev]} forms (n = {n_ev})", "zh": f"{'自评' if ev == 'self' else '复核'}（n = {n_ev}）"}
         ax.set_title(title[lang], loc="left")
     fig.tight_layout()
     return fig
