@@ -477,7 +477,8 @@ def _cut_values(cuts: Mapping[str, float]) -> dict[str, float]:
     return {macro: cuts[key] for macro, key in names.items()}
 
 
-def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: Mapping[str, str]) -> Values:
+def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: Mapping[str, str],
+                       outcome: str | None = None) -> Values:
     """The macros of the sections on items, α, reverse-keyed items and item-total statistics.
 
     Parameters
@@ -487,6 +488,9 @@ def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: 
         :func:`~analysis.measure.reliability.floor_ceiling` of the scale scores.
     label : mapping
         Construct → label.
+    outcome : str, optional
+        The outcome construct, whose α and ω are also ``alphaOutcome`` and ``omegaOutcome``
+        (the paper's text names no construct id).
 
     Returns
     -------
@@ -518,6 +522,8 @@ def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: 
          "nAlphaIfDeletedGain": int((it["alpha_gain_if_deleted"] > 0).sum())}
     v |= {f"alpha_{c}": a for c, a in zip(rel["construct"], rel["alpha"])}
     v |= {f"omega_{c}": o for c, o in zip(rel["construct"], rel["omega_total"])}
+    if outcome is not None:
+        v["alphaOutcome"], v["omegaOutcome"] = v[f"alpha_{outcome}"], v[f"omega_{outcome}"]
     return _values(v, {"harmanCut": 0, "floorCeilingCut": 0, "skewCut": 0, "kurtCut": 0, "floorCeilingMaxPct": 1,
                        "rDropMin": 3, "rDropMax": 3})
 
