@@ -46,6 +46,13 @@ def test_no_digit_in_prose(tex):
     assert not hits, f"{tex.name}: digits typed by hand (use a generated macro): {hits[:5]}"
 
 
+@pytest.mark.parametrize("tex", HAND_WRITTEN, ids=lambda p: p.name)
+def test_no_control_word_runs_into_a_chinese_character(tex):
+    # XeTeX counts CJK ideographs as letters: "\\fi下文" is one (undefined) control sequence, "\\fi{}下文" is not
+    hits = re.findall(r"\\[A-Za-z]+[\u3400-\u9fff]", tex.read_text(encoding="utf-8"))
+    assert not hits, f"{tex.name}: end these control words with {{}}: {hits[:5]}"
+
+
 def test_log_check(tmp_path):
     log = tmp_path / "main.log"
     log.write_text("LaTeX Warning: Reference `fig:x' on page 1 undefined on input line 3.\n")
