@@ -133,7 +133,7 @@ def test_values_order_digits_and_rounding(ev, fc, crit):
     assert keys.index("omega_Z") < keys.index("cfaN") and keys[-1] == "ave_Z"
     d = v.digits
     assert d["alpha_X"] == 3 and d["cfaCFI"] == 3 and d["rDropMin"] == 3 and d["harmanCut"] == 0
-    assert d["cfaChisq"] == 1 and d["latentRMax"] == 2 and d["cfaLoadingRevMean"] == 2
+    assert d["cfaChisq"] == 1 and d["latentRMax"] == 3 and d["cfaLoadingRevMean"] == 2
     assert "alphaCutGood" not in d and "alphaMinScale" not in d and "relN" not in d
     assert d["criterionR"] == 3  # "criterion…" starts with "cr": three decimals, as the paper prints them
     assert all(x == round(x, 8) for x in v.values.values() if isinstance(x, float))

@@ -546,7 +546,8 @@ def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str, groupin
         "$\\chi^2$ (df)": [f"{c:.2f} ({d:.0f})" if t else "---" for c, d, t in zip(tests["chi2"], tests["df"], tested)],
         "$p$": [fmt_p(p) for p in tests["p"]], "$p_\\mathrm{Holm}$": [fmt_p(p) for p in tests["p_holm"]],
         "$V$": [fmt_number(v, 2, drop_leading_zero=True) for v in tests["cramers_v"]],
-        "Min.\\ $E$": [f"{e:.1f}" if t else "---" for e, t in zip(tests["min_expected"], tested)],
+        # two decimals: 4.97 must not print as "5.0" beside a count of cells below 5
+        "Min.\\ $E$": [f"{e:.2f}" if t else "---" for e, t in zip(tests["min_expected"], tested)],
         "$E<5$": [(f"{int(k)}/{int(c)}" + ("" if ok else "$^\\dagger$")) if t else "---"
                   for k, c, ok, t in zip(tests["n_expected_lt5"], n_cells, tests["cochran_lenient_ok"], tested)]})
     g_en, g_zh = _lower(tex(codebook.text(grouping, "en"))), tex(codebook.text(grouping, "zh"))

@@ -576,7 +576,7 @@ def validity_values(ev: ScaleEvaluation, criterion: CriterionValidity | None) ->
     v |= {f"cr_{c}": x for c, x in zip(val["construct"], val["cr"])}
     v |= {f"ave_{c}": x for c, x in zip(val["construct"], val["ave"])}
     return _values(v, {"cfaChisq": 1, "harmanPcaPct": 1, "harmanFaPct": 1, "cfaLoadingRevMean": 2,
-                       "cfaLoadingOtherMean": 2, "latentRMax": 2})
+                       "cfaLoadingOtherMean": 2, "latentRMax": 3})
 
 
 # --------------------------------------------------------------------------- sentences

@@ -50,6 +50,8 @@ Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journa
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass
 from math import factorial
 from typing import Any, Mapping
@@ -872,6 +874,10 @@ def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours:
     return fig
 
 
+#: A white box behind a point label, so that the dashed cut lines do not strike through it.
+_LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
+
+
 def _place_labels(ax, x, y, texts, colours) -> None:
     """Label points, trying a few offsets per point so that labels do not overlap.
 
@@ -889,7 +895,7 @@ def _place_labels(ax, x, y, texts, colours) -> None:
         chosen = None
         for dx, dy, ha, va in offsets:
             ann = ax.annotate(txt, (x[k], y[k]), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                              fontsize="small", color=col)
+                              fontsize="small", color=col, zorder=4, bbox=_LABEL_BOX)
             bb = ann.get_window_extent(renderer)
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
             clash = any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3]
@@ -901,7 +907,7 @@ def _place_labels(ax, x, y, texts, colours) -> None:
         if chosen is None:
             dx, dy, ha, va = offsets[0]
             ann = ax.annotate(txt, (x[k], y[k]), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                              fontsize="small", color=col)
+                              fontsize="small", color=col, zorder=4, bbox=_LABEL_BOX)
             bb = ann.get_window_extent(renderer)
             chosen = (ann, (bb.x0, bb.y0, bb.x1, bb.y1))
         taken.append(chosen[1])
@@ -925,7 +931,8 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     colours : list of str, optional
         [root-cause colour, bone colour]; default matplotlib 'C3' and dark grey.
     effect_label : str, optional
-        Text of the fish head; default "Weak overall effectiveness" / "总体成效不佳".
+        Text of the fish head; default "Weak <outcome label>" / "<结果变量>不佳" (J County: "Weak overall
+        effectiveness", "总体成效不佳").
 
     Returns
     -------
@@ -974,6 +981,10 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     ax.set_ylim(-3.6, 3.6)
     ax.annotate("", xy=(spine_end, 0), xytext=(0, 0),
                 arrowprops=dict(arrowstyle="-|>", lw=2.4, color=c_bone, mutation_scale=18))
+    if effect_label is None and codebook.constructs("outcome"):
+        # the head of the fish names the codebook's outcome: "Weak overall effectiveness" for J County
+        name = codebook.label(codebook.constructs("outcome")[0], lang)
+        effect_label = f"{name}不佳" if lang == "zh" else textwrap.fill(f"Weak {name[:1].lower()}{name[1:]}", 14)
     ax.text(spine_end + 0.1, 0, effect_label or txt["effect"], ha="left", va="center", fontweight="bold",
             bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=c_bone, lw=1.5))
     total = float(d["share_of_r2"].sum()) or 1.0
@@ -1004,4 +1015,11 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     ax.plot([], [], color=c_bone, lw=0.9, label=txt["other"])
     ax.legend(loc="lower right", fontsize="small", frameon=False)
     ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize="x-small", color="0.4")
+    # a wide fish is shrunk to the text width in the paper: enlarge every text so that it prints at about
+    # the size of the other figures' labels (the layout is in data units and does not move)
+    from matplotlib.text import Text
+
+    scale = max(1.0, fig.get_figwidth() / 10.0)
+    for t in fig.findobj(Text):
+        t.set_fontsize(t.get_fontsize() * scale)
     return fig
