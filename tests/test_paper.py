@@ -144,3 +144,25 @@ def test_the_provenance_appendix_lists_every_exhibit_the_environment_and_the_inp
             assert name.replace("_", "\\_\\allowbreak{}") in tex, name
     assert "\\label{tab:provenance}" in tex and "\\label{tab:environment}" in tex and "\\label{tab:checksums}" in tex
     assert "2.\\allowbreak{}3.\\allowbreak{}3" in tex and "ab" * 16 in tex
+
+
+def test_every_parameter_has_a_chinese_meaning():
+    """The Chinese edition's parameter tables take their meanings from params_zh.yaml, one per parameter."""
+    import yaml
+
+    from analysis.core.params import DEFAULTS
+
+    zh = yaml.safe_load((ROOT / "src/analysis/build/params_zh.yaml").read_text(encoding="utf-8"))
+    assert set(zh) == set(DEFAULTS), sorted(set(zh) ^ set(DEFAULTS))
+    assert all(re.search(r"[\u4e00-\u9fff]", v) for v in zh.values())
+
+
+def test_the_chinese_parameter_table_is_chinese(tmp_path):
+    from analysis.build.paper import write_parameter_table
+
+    resolved = tmp_path / "params.yaml"
+    resolved.write_text("seed: 7\nconf_level: 0.95\nreliability_cuts: {alpha_good: 0.8}\n", encoding="utf-8")
+    write_parameter_table(resolved, tmp_path / "tab_parameters.tex")
+    zh = (tmp_path / "zh" / "tab_parameters.tex").read_text(encoding="utf-8")
+    assert "所有随机步骤" in zh and "置信水平" in zh and "第03号笔记本" in zh and "参数 & 取值 & 含义" in zh
+    assert "every random step" in (tmp_path / "tab_parameters.tex").read_text(encoding="utf-8")

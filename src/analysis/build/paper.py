@@ -201,21 +201,27 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     code = lambda v: "\\texttt{" + breakable(fmt.latex_escape(v)) + "}"  # noqa: E731
     name = lambda v: breakable(fmt.latex_escape(v))  # noqa: E731
     common = dict(source="params.yaml", simulated=False, font_size="\\footnotesize")
-    tex = fmt.table_tex(pd.DataFrame(single), "parameters",
-                           caption="Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
-                           column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
-                           formatters={"Value": code, "Parameter": name}, **common)
-    if groups:
-        tex += fmt.table_tex(
-            pd.DataFrame(groups), "parameter_groups",
-            caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
-                    "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
-            column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
-            formatters={"Value": code, "Group": name, "Member": name}, **common)
+
+    def tables(single: list[dict], groups: list[dict]) -> str:
+        tex = fmt.table_tex(pd.DataFrame(single), "parameters",
+                            caption="Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
+                            column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
+                            formatters={"Value": code, "Parameter": name}, **common)
+        if groups:
+            tex += fmt.table_tex(
+                pd.DataFrame(groups), "parameter_groups",
+                caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
+                        "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
+                column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
+                formatters={"Value": code, "Group": name, "Member": name}, **common)
+        return tex
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(tex, encoding="utf-8")
-    # the Chinese edition's copy: headers, captions and source line in Chinese (the meanings are
-    # params.yaml's own comments, kept as written)
+    out.write_text(tables(single, groups), encoding="utf-8")
+    # the Chinese edition's copy: the meanings from params_zh.yaml, headers, captions and source line in Chinese
+    notes_zh = yaml.safe_load((Path(__file__).with_name("params_zh.yaml")).read_text(encoding="utf-8"))
+    tex = tables([{**r, "Meaning": notes_zh.get(r["Parameter"], r["Meaning"])} for r in single],
+                 [{**r, "Meaning": notes_zh.get(r["Group"], r["Meaning"]) if r["Group"] else ""} for r in groups])
     words = {"Parameter": "参数", "Value": "取值", "Meaning": "含义", "Group": "参数组", "Member": "成员"}
     lines = tex.split("\n")
     for i, line in enumerate(lines):
@@ -223,7 +229,7 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
             lines[i] = " & ".join(words[w.strip(" \\")] for w in line.split("&")) + r" \\"
     tex_zh = ("\n".join(lines)
               .replace("Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
-                       "本次构建的参数（params.yaml 及命令行覆盖值；含义为 params.yaml 中的英文说明）")
+                       "本次构建的参数（params.yaml 及命令行覆盖值）")
               .replace("Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
                        "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
                        "参数组：常用临界值与案例规则（params.yaml；覆盖某一成员：NAME='{member: value}'）")
