@@ -106,6 +106,7 @@ def _instrument_values(codebook: Codebook) -> dict:
             "scalePoints_zh": f"{_POINT_WORDS_ZH.get(k, str(k))}点",
             "reverseDriversText": rev_en, "reverseDriversText_zh": rev_zh,
             "codebookStatus": codebook.status,
+            "scale_odd": k % 2 == 1,             # a neutral middle answer exists
             "outcomeLabel": codebook.label(codebook.constructs("outcome")[0], "en") if codebook.constructs("outcome")
             else "", "outcomeLabel_zh": codebook.label(codebook.constructs("outcome")[0], "zh")
             if codebook.constructs("outcome") else "",

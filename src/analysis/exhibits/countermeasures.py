@@ -58,9 +58,14 @@ def countermeasures_values(table: pd.DataFrame) -> Values:
     -------
     Values
         ``nMeasures``, ``nRootMeasures``, ``nCaseMeasures`` and ``firstMeasureKey``
-        (an em dash when the list is empty).
+        (an em dash when the list is empty), and the switches ``driver_measures`` and
+        ``root_measures`` (any measure for a driver, for a root cause).
     """
     require_columns(table, _COLUMNS, "table")
     return Values({"nMeasures": len(table), "nRootMeasures": int((table["basis"] == "root cause").sum()),
                    "nCaseMeasures": int((table["basis"] == "case finding").sum()),
-                   "firstMeasureKey": table["key"].iloc[0] if len(table) else "---"})
+                   "firstMeasureKey": table["key"].iloc[0] if len(table) else "---",
+                   # measures are written for the drivers of countermeasures.yaml (J County's constructs); an
+                   # instrument with other constructs gets none, and the text says so
+                   "driver_measures": bool((table["basis"] != "case finding").any()),
+                   "root_measures": bool((table["basis"] == "root cause").any())})

@@ -677,7 +677,9 @@ def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.Da
     }
     for c, r in means.set_index("construct").iterrows():
         values[f"descMean_{c}"], values[f"descAgreePct_{c}"] = r["mean"], 100 * r["pct_agree"]
-    return Values(values, {**_pct_digits(values), "descMidpoint": 0})
+    # the midpoint of a 1-6 scale is 3.5: no decimal only when it is whole
+    return Values(values, {**_pct_digits(values),
+                           "descMidpoint": 0 if float(values["descMidpoint"]).is_integer() else 1})
 
 
 def _and(parts: list[str], lang: str) -> str:

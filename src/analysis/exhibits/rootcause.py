@@ -111,7 +111,11 @@ def regression_table(ols: OLSResult, codebook: Any, conf_level: float) -> Table:
                f"{fmt_number(ols.adj_r2, 3, drop_leading_zero=True)}；稳健$F$({ols.df_num:.0f}, "
                f"{ols.df_denom:.0f}) = {ols.F_hc3:.2f}，$p$ {fmt_p(ols.p_F)}。"
                "采用HC3标准误；$t$检验与置信区间的自由度为$n - k - 1$。")
-    return Table(frame, caption=f"Overall effectiveness regressed on the {ols.k} drivers (OLS, HC3) 回归分析",
+    outcome = codebook.constructs("outcome")[0] if codebook.constructs("outcome") else None
+    name = codebook.label(outcome, "en") if outcome else "The outcome"
+    name_zh = codebook.label(outcome, "zh") if outcome else "结果变量"
+    return Table(frame, caption=f"{latex_escape(name)} regressed on the {ols.k} drivers (OLS, HC3) 回归分析",
+                 caption_zh=f"{latex_escape(name_zh)}对各影响因素的回归（普通最小二乘法，HC3标准误）",
                  raw=c.assign(**ols.fit_stats()), note=note, note_zh=note_zh, column_format="lrrrrrrr",
                  escape=False)
 
@@ -455,7 +459,7 @@ def ipa_values(ipa: pd.DataFrame, sensitivity: pd.DataFrame, midpoint: float, co
         "rootsStableMidpoint": "the same" if roots_under("midpoint") == set(roots) else "different",
         "rootsStableMedian": "the same" if roots_under("median") == set(roots) else "different",
         "nRootsMidpointCut": len(roots_under("midpoint")), "rcScaleMidpoint": midpoint,
-    }, {"ipaImportanceCut": 1, "rcScaleMidpoint": 0})
+    }, {"ipaImportanceCut": 1, "rcScaleMidpoint": 0 if float(midpoint).is_integer() else 1})   # 3.5 on 1-6
 
 
 def category_values(shares: pd.Series) -> Values:
