@@ -193,7 +193,8 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     from analysis.exhibits import format as fmt
 
     values = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    notes = parameter_descriptions(paths.PARAMS_FILE)
+    # "''" (an empty value in params.yaml's comments) would print as a closing double quote
+    notes = {k: v.replace("''", "empty") for k, v in parameter_descriptions(paths.PARAMS_FILE).items()}
     single = [{"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")}
               for k, v in values.items() if not isinstance(v, dict)]
     groups = [{"Group": k if i == 0 else "", "Member": member, "Value": str(x), "Meaning": notes.get(k, "") if i == 0 else ""}

@@ -274,6 +274,7 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
     v["robAlphaMax"] = float(alpha["max"].max())
     cfa = summary[summary["family"] == "cfa"]
     v["robCfaKeptMin"] = 100 * float(cfa["share_kept"].min())
+    v["rob_cfa_kept_all"] = bool(cfa["share_kept"].min() >= 1.0)     # "in every specification", not "at least 100%"
     v["robEfaKept"] = 100 * float(s.loc[("efa", "on_matched", ""), "share_kept"])
     efa = s.loc[("efa", "on_matched", "")]
     v["robEfaOnMatchedMin"] = 100 * float(efa["min"])
@@ -701,7 +702,8 @@ def recovery_values(summary: pd.DataFrame, structure: pd.DataFrame, planning: pd
     sizes = sorted(int(n) for n in sizes)
     large = [n for n in sizes if n >= shipped_n] or sizes[-1:]
     checks = coverage_checks(summary, conf_level)
-    v: dict[str, Any] = {"recReps": int(reps), "recSizes": ", ".join(str(n) for n in sizes),
+    v: dict[str, Any] = {"rec_one_size": len(large) == 1,    # "at n = 1,000: 93.3%", not "93.3% to 93.3%"
+                         "recReps": int(reps), "recSizes": ", ".join(str(n) for n in sizes),
                          "recNBoot": int(n_boot), "recShippedN": int(shipped_n), "recLargestN": int(sizes[-1]),
                          "recNominal": 100 * conf_level}
     lo, hi = coverage_band(int(reps), conf_level)
