@@ -64,8 +64,12 @@ def test_countermeasures_exhibits():
     assert t.frame["Basis"].tolist() == ["Root cause", "Case finding", "Other driver"]
     assert t.formatters["Table"]("tab:ipa") == r"\ref{tab:ipa}"
     v = ex_cm.countermeasures_values(table).values
-    assert v == {"nMeasures": 3, "nRootMeasures": 1, "nCaseMeasures": 1, "firstMeasureKey": "PA"}
+    assert v == {"nMeasures": 3, "nRootMeasures": 1, "nCaseMeasures": 1, "firstMeasureKey": "PA",
+                 "driver_measures": True, "root_measures": True}
     assert ex_cm.countermeasures_values(table.iloc[:0]).values["firstMeasureKey"] == "---"
+    # an instrument whose drivers have no measure in countermeasures.yaml: only the case findings
+    cases_only = ex_cm.countermeasures_values(table.iloc[[1]]).values
+    assert (cases_only["driver_measures"], cases_only["root_measures"], cases_only["nCaseMeasures"]) == (False, False, 1)
 
 
 def test_table_from_unicode_makes_symbols_latex():

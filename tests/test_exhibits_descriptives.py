@@ -83,7 +83,7 @@ def test_construct_means_table(means, cb):
     assert f.loc["Performance awareness", "构念"] == cb.label("PA", "zh")
     assert f.loc["Performance awareness", r"Agree \%"] == "100.0"
     assert list(t.raw.columns[-2:]) == ["label", "label_zh"] and t.raw["label"].iloc[0] == "Performance awareness"
-    assert t.note.startswith("$n$ = 4--4 per construct. One-sample $t$ tests against the midpoint 3;")
+    assert t.note.startswith("$n$ = 4 per construct. One-sample $t$ tests against the midpoint 3;")
 
 
 def test_construct_text(means, cb):
