@@ -63,8 +63,8 @@ def test_both_editions_build_and_say_whose_data_and_instrument(english, chinese)
 def test_the_text_describes_this_instrument(english, chinese):
     assert "six-point Likert items" in english and "five-point" not in english.split("Parameter recovery")[0]
     assert "4 of the 4 driver constructs contain negatively worded items (7 in all)" in english
-    assert "25 six-point Likert items in 5 constructs (4 drivers and the outcome, Neuroticism)" in english
-    assert "The outcome, Neuroticism, averages" in english
+    assert "25 six-point Likert items in 5 constructs (4 drivers and the outcome, neuroticism)" in english
+    assert "The outcome, neuroticism, averages" in english
     assert "六点" in chinese
 
 
