@@ -1015,11 +1015,4 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     ax.plot([], [], color=c_bone, lw=0.9, label=txt["other"])
     ax.legend(loc="lower right", fontsize="small", frameon=False)
     ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize="x-small", color="0.4")
-    # a wide fish is shrunk to the text width in the paper: enlarge every text so that it prints at about
-    # the size of the other figures' labels (the layout is in data units and does not move)
-    from matplotlib.text import Text
-
-    scale = max(1.0, fig.get_figwidth() / 10.0)
-    for t in fig.findobj(Text):
-        t.set_fontsize(t.get_fontsize() * scale)
     return fig
