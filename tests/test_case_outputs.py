@@ -140,7 +140,7 @@ def test_section_has_no_typed_digits():
 SECTION_COMMANDS = {"Delta", "begin", "caption", "centering", "citep", "citet", "citealp", "doc", "end", "fi",
                     "ifsimulated", "plural", "figsource",
                     "includegraphics", "input", "kappa", "label", "linewidth", "ref", "section", "casessimnote", "ifcasessimulated",
-                    "subsection"}
+                    "subsection", "texttt"}
 
 
 def test_section_uses_only_defined_macros(values):

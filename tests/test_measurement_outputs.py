@@ -115,7 +115,8 @@ def test_efa_places_items_with_their_construct(codebook):
 LATEX_COMMANDS = {"input", "section", "subsection", "paragraph", "label", "ref", "citep", "citet", "simnote",
                   "texttt", "alpha", "omega", "rho", "geq", "begin", "end", "centering", "includegraphics",
                   "linewidth", "caption", "ifsimulated", "fi", "emph", "textit", "citealp",
-                  "plural", "figsource"}  # main.tex defines \\plural, provenance.tex \\figsource
+                  "plural", "figsource", "else", "optlist", "twin", "covrange", "outcomeLc"}
+# main.tex defines \\plural, \\optlist, \\twin, \\covrange, \\outcomeLc; provenance.tex \\figsource
 
 
 @pytest.mark.parametrize("section,stage", [("reliability", "reliability"), ("factors", "factors")])
@@ -126,6 +127,8 @@ def test_section_macros_are_defined(section, stage):
     defined = set()
     for path in (GENERATED / f"values_{stage}.tex", GENERATED / "values_cleaning.tex"):
         defined |= set(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", path.read_text(encoding="utf-8")))
+        # a boolean value is a switch: \\newif\\if<name>
+        defined |= {f"if{m}" for m in re.findall(r"\\newif\\if([A-Za-z]+)", path.read_text(encoding="utf-8"))}
     body = re.sub(r"(?<!\\)%.*", "", tex)
     used = set(re.findall(r"\\([A-Za-z]+)", body))
     assert used - defined - LATEX_COMMANDS == set()

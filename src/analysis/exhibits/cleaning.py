@@ -79,6 +79,10 @@ _POINT_WORDS = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 9: "nine
 _POINT_WORDS_ZH = {3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 9: "九", 10: "十", 11: "十一"}
 
 
+#: The codebook's ``instrument.status`` in the Chinese edition's sentences.
+_STATUS_ZH = {"reconstruction": "重构版本", "example": "示例", "original": "原创问卷", "adapted": "改编问卷"}
+
+
 def _instrument_values(codebook: Codebook) -> dict:
     """What the paper's text says about the instrument, from the codebook, and its section switches.
 
@@ -106,6 +110,7 @@ def _instrument_values(codebook: Codebook) -> dict:
             "scalePoints_zh": f"{_POINT_WORDS_ZH.get(k, str(k))}点",
             "reverseDriversText": rev_en, "reverseDriversText_zh": rev_zh,
             "codebookStatus": codebook.status,
+            "codebookStatus_zh": _STATUS_ZH.get(codebook.status, codebook.status),
             "scale_odd": k % 2 == 1,             # a neutral middle answer exists
             "outcomeLabel": codebook.label(codebook.constructs("outcome")[0], "en") if codebook.constructs("outcome")
             else "", "outcomeLabel_zh": codebook.label(codebook.constructs("outcome")[0], "zh")
