@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.core.checks import check_conf_level, check_lang, require_columns
 from analysis.core.params import DEFAULTS
-from analysis.exhibits.format import fmt_number, fmt_p, latex_escape as tex, p_text
+from analysis.exhibits.format import and_list, fmt_number, fmt_p, latex_escape as tex, p_text
 from analysis.exhibits.table import Table, Values
 from analysis.findings.descriptives import (
     PARETO_THRESHOLD, MultiSelect, ParetoSummary, modal_levels, option_labels,
@@ -682,12 +682,6 @@ def construct_values(sample: pd.DataFrame, means: pd.DataFrame, agreement: pd.Da
                            "descMidpoint": 0 if float(values["descMidpoint"]).is_integer() else 1})
 
 
-def _and(parts: list[str], lang: str) -> str:
-    if lang == "zh":
-        return "、".join(parts[:-1]) + ("和" if len(parts) > 1 else "") + parts[-1]
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-
-
 def _lower(label: str) -> str:
     """A label inside a sentence: lower-case unless it starts with an acronym ("BPM staff")."""
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
@@ -736,16 +730,16 @@ def group_values(sample: pd.DataFrame, comparisons: pd.DataFrame, posthoc: pd.Da
         twin = f"{m['level_zh']}, " if m["level_zh"] != m["level_en"] else ""
         en.append(f"the most frequent {_lower(label_en)} is {m['level_en']} ({twin}{100 * m['pct']:.1f}%)")
         zh.append(f"人数最多的{label_zh}是{m['level_zh']}（{100 * m['pct']:.1f}%）")
-    modes_en = (_and(en, "en")[:1].upper() + _and(en, "en")[1:] + ".") if en else ""
+    modes_en = (and_list(en, "en")[:1].upper() + and_list(en, "en")[1:] + ".") if en else ""
     modes_zh = ("，".join(zh) + "。") if zh else ""
     n_tests = int(comparisons["construct"].nunique()) if len(comparisons) else 0
     sig = comparisons[comparisons["p_holm"] < alpha] if len(comparisons) else comparisons
     counts = {g: int((sig["grouping"] == g).sum()) for g in groups}
     values = {
         "respondentModesText": modes_en, "respondentModesText_zh": modes_zh,
-        "groupNamesText": _and([_lower(codebook.text(g, "en")) for g in groups], "en") if groups else "",
-        "groupNamesText_zh": _and([_zh_noun(codebook.text(g, "zh")) for g in groups], "zh") if groups else "",
-        "groupSigText": _and([f"{counts[g]} of {n_tests} by {_lower(codebook.text(g, 'en'))}" for g in groups],
+        "groupNamesText": and_list([_lower(codebook.text(g, "en")) for g in groups], "en") if groups else "",
+        "groupNamesText_zh": and_list([_zh_noun(codebook.text(g, "zh")) for g in groups], "zh") if groups else "",
+        "groupSigText": and_list([f"{counts[g]} of {n_tests} by {_lower(codebook.text(g, 'en'))}" for g in groups],
                              "en") if groups else "",
         "groupSigText_zh": "，".join(f"按{_zh_noun(codebook.text(g, 'zh'))}存在差异的有{counts[g]}个" for g in groups),
         "problemGroupText": _lower(codebook.text(groups[0], "en")) if groups else "",

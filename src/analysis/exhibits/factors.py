@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.exhibits.format import p_text, fmt_number, fmt_p, latex_text
+from analysis.exhibits.format import and_list, p_text, fmt_number, fmt_p, latex_text
 from analysis.exhibits.table import Table, Values
 from analysis.measure.exploratory import (EFASummary, FactorStructure, efa_loadings_display, efa_loadings_long,
                                           kmo_label)
@@ -444,10 +444,6 @@ def truth_values(check: pd.DataFrame, truth: Mapping[str, Any] | None) -> Values
 
 
 # --------------------------------------------------------------------------- macros
-def _and_list(names: Sequence[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def factor_values(structure: FactorStructure, summary: EFASummary, compare: pd.DataFrame, *, seed: Any,
                   cuts: Mapping[str, float]) -> Values:
     """The numbers ``paper/sections/factors.tex`` reads (without the truth check, see :func:`truth_values`).
@@ -496,7 +492,7 @@ def factor_values(structure: FactorStructure, summary: EFASummary, compare: pd.D
         "efaShareWithMatesPct": 100 * asg["with_construct_mates"].mean(),
         "efaShareOneToOnePct": 100 * asg["on_matched_factor"].mean(), "nEfaMisplaced": len(summary.misplaced),
         "efaMisplacedList": ", ".join(summary.misplaced["item"]) or "none",
-        "efaSharedFactors": "; ".join(_and_list(c) for c in summary.shared.values()) or "none",
+        "efaSharedFactors": "; ".join(and_list(c) for c in summary.shared.values()) or "none",
         "nEfaWarnings": len(res.warnings), "efaWarnings": "; ".join(res.warnings) or "none",
         "efaUnmatchedFactors": ", ".join(summary.unmatched) or "none",
         "efaUnmatchedRevMean": summary.unmatched_reverse_mean, "efaUnmatchedOtherMean": summary.unmatched_other_mean,

@@ -335,6 +335,24 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
     return out
 
 
+def and_list(parts: Any, lang: str = "en") -> str:
+    """Items joined as a sentence lists them: "A, B and C", or "A、B和C" in Chinese.
+
+    Parameters
+    ----------
+    parts : sequence of str
+        At least one item.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+    """
+    parts = list(parts)
+    sep, last = ("、", "和") if lang == "zh" else (", ", " and ")
+    return sep.join(parts[:-1]) + (last if len(parts) > 1 else "") + parts[-1]
+
+
 def p_text(p: float) -> str:
     """A p value with its relation for sentences and string macros: ``< .001`` or ``= .034``.
 
