@@ -284,3 +284,15 @@ def test_rules_not_applied_are_named_with_their_reason(imported, codebook):
     note = exclusions_table(ex.flow, ex.inactive).note
     assert note.startswith("Steps are numbered in the fixed order") and "exclude\\_failed\\_attention" in note
     assert cleaning.apply_exclusions(imported, codebook).inactive == {}
+
+
+def test_rules_without_data_name_what_the_instrument_and_export_lack(codebook):
+    from types import SimpleNamespace
+
+    from analysis.data.cleaning import rules_without_data
+
+    df = pd.DataFrame({"respondent_id": ["a"], "duration_s": [100.0]})
+    assert rules_without_data(df, codebook) == []
+    assert rules_without_data(df.drop(columns="duration_s"), codebook) == ["speeder"]
+    bare = SimpleNamespace(attention_checks={})          # an instrument without attention checks
+    assert rules_without_data(df.drop(columns="duration_s"), bare) == ["attention", "speeder"]

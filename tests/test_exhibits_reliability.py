@@ -161,3 +161,25 @@ def test_reliability_figure(ev):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Zed (Z)", "Why (Y)", "Ex (X)"]
     assert "95 % Feldt CI" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
     plt.close(fig)
+
+
+
+def test_several_reverse_keyed_items_in_a_construct_are_all_dropped_and_the_lowest_r_drop_shown():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=300)
+    x = pd.DataFrame({f"X{i}": np.clip(np.round(3 + f + rng.normal(scale=0.8 + 0.2 * i, size=300)), 1, 5)
+                      for i in range(1, 5)})
+    rev = rel.reverse_item_alpha(x, {"X": list(x.columns)}, ["X3", "X4"], 1, 5)
+    t = rev.set_index("construct")
+    r_drop = rel.item_total(x).set_index("item")["r_drop"]
+    assert t.loc["X", "reverse_item"] == "X3, X4"
+    assert t.loc["X", "r_drop_reverse_item"] == min(r_drop["X3"], r_drop["X4"])
+    assert t.loc["X", "alpha_without_r"] == pytest.approx(rel.alpha(x[["X1", "X2"]])["alpha"].iloc[0])
+    table = ex.reverse_items_table(SimpleNamespace(reverse_items=rev), {"X": "X scale"})
+    assert "R items" in table.frame.columns and "Lowest r.drop of R" in table.frame.columns
+    assert "lowest of theirs" in table.note and "最低值" in table.note_zh
+    one = ex.reverse_items_table(SimpleNamespace(reverse_items=rel.reverse_item_alpha(x, {"X": list(x.columns)},
+                                                                                       ["X3"], 1, 5)), {"X": "X"})
+    assert "r.drop of R" in one.frame.columns and "lowest" not in one.note

@@ -276,3 +276,14 @@ def test_sentences(ols, cb):
     ipa, importance, performance = _ipa(ri)
     text = rx.ipa_sentences(ipa, ipa_cut_sensitivity(importance, performance, 3.0), performance, 3.0, label)
     assert "cuts mean / midpoint 3: " + label["TG"] in text and "lag behind" not in text   # TG's 3.0 is not above
+
+
+def test_drivers_against_the_outcome_are_named(ols, cb):
+    drivers = list(ols.slopes.index)
+    r = pd.Series(0.3, index=drivers + ["OUT"])
+    v = rx.regression_values(ols, [], [], cb, r).values
+    assert v["nNegativeR"] == 0 and v["negativeRList"] == "none" and v["any_negative_r"] is False
+    r[drivers[:2]] = [-0.2, -0.01]
+    v = rx.regression_values(ols, [], [], cb, r).values
+    assert v["nNegativeR"] == 2 and v["any_negative_r"] is True
+    assert v["negativeRList"].count(",") == 1

@@ -166,3 +166,36 @@ def test_the_chinese_parameter_table_is_chinese(tmp_path):
     zh = (tmp_path / "zh" / "tab_parameters.tex").read_text(encoding="utf-8")
     assert "所有随机步骤" in zh and "置信水平" in zh and "第03号笔记本" in zh and "参数 & 取值 & 含义" in zh
     assert "every random step" in (tmp_path / "tab_parameters.tex").read_text(encoding="utf-8")
+
+
+def test_exhibits_written_empty_are_listed_as_not_applicable(tmp_path):
+    """A skipped figure (PDF Subject) and a placeholder table are read back and marked in both appendices."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.build import stages, style
+    from analysis.build.paper import appendix_tex, not_applicable
+    from analysis.build.writers import NOT_APPLICABLE, write_placeholder
+
+    declared = stages.load()
+    fig, ax = plt.subplots()
+    style.save(fig, tmp_path / "figures" / "problems_pareto", simulated=False,
+               subject=f"{NOT_APPLICABLE}: no multi-select (problems) question")
+    style.save(fig, tmp_path / "figures" / "ipa", simulated=False)                 # a figure in full
+    plt.close(fig)
+    write_placeholder("rootcause_truth_check", generated_dir=tmp_path / "paper" / "generated", results_dir=None,
+                      source="notebooks/06_root_causes.ipynb", reason="real data: no simulated truth")
+    (tmp_path / "paper" / "generated" / "tab_ipa.tex").write_text("% Generated\n\\begin{table}\n", encoding="utf-8")
+    skipped = not_applicable(declared, tmp_path)
+    assert skipped == {"fig:problems_pareto": "no multi-select (problems) question",
+                       "tab:rootcause_truth_check": "real data: no simulated truth"}
+    en = appendix_tex(declared, {}, "3.11", "XeTeX", {}, {}, "en", skipped=skipped)
+    row = next(ln for ln in en.splitlines() if "reg:fig:problems_pareto" in ln)
+    assert "\\emph{not applicable}: no multi-select (problems) question" in row and "figures/" not in row
+    assert "the 2 marked \\emph{not applicable}" in en
+    assert "figures/\\allowbreak{}ipa" in en.replace("\\_", "_") or "ipa.\\allowbreak{}pdf" in en
+    zh = appendix_tex(declared, {}, "3.11", "XeTeX", {}, {}, "zh", skipped=skipped)
+    assert "\\emph{不适用}" in next(ln for ln in zh.splitlines() if "reg:tab:rootcause_truth_check" in ln)
+    assert "not applicable" not in appendix_tex(declared, {}, "3.11", "XeTeX", {}, {}, "en")

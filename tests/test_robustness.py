@@ -297,3 +297,36 @@ def test_built_sweeps_are_not_rerun_by_a_second_make(built):
 
     out = make(built, "-n", "robustness").stdout
     assert "analysis.sweep" not in out and "analysis.build.runner" not in out
+
+
+def test_a_rule_without_its_data_is_not_switched(monkeypatch):
+    """No attention checks, no completion times: those two rules keep their setting and the grid is 2³."""
+    from analysis.data import cleaning
+
+    monkeypatch.setattr(cleaning, "rules_without_data", lambda survey, cb: ["attention", "speeder"])
+    assert rob.varied_rules(PARAMS) == ["duplicate", "incomplete", "straightlining"]
+    tasks = rob.robustness_tasks(PARAMS)
+    data = [t for t in tasks if t.params["kind"] == "data"]
+    assert len(data) == 2 ** 3 and len({t.id for t in data}) == len(data)
+    default = rob._default_mask(PARAMS)
+    assert all(t.params["mask"]["attention"] == default["attention"]
+               and t.params["mask"]["speeder"] == default["speeder"] for t in data)
+    ends = {t.params["cleaning"]: t.params["mask"] for t in tasks if t.params["kind"] == "efa"}
+    assert ends["none"]["attention"] == default["attention"] and not ends["none"]["duplicate"]
+    # the specification frame leaves the two rules empty, and the exhibit counts three rules switched
+    one = Task(data[0].id, {**data[0].params, "missing_options": ["pairwise"]})
+    frame = rob.spec_frame([one], [_data_result(0.8, "A", "concentrate here")], PARAMS)
+    assert set(frame["attention"]) == {""} and set(frame["speeder"]) == {""}
+    assert set(frame["duplicate"]) <= {"on", "off"} and frame["duplicate"].ne("").all()
+
+
+def test_the_robustness_values_name_the_rules_not_switched():
+    tasks = [_data_task(True), _data_task(False)]
+    frame = rob.spec_frame(tasks, [_data_result(0.8, "A", "concentrate here")] * 2, PARAMS)
+    v = X.rule_values(frame)
+    assert v["robNRules"] == len(rob.RULES) and v["rob_rules_fixed"] is False and v["robRulesFixedText"] == "none"
+    frame[["attention", "speeder"]] = ""                # what spec_frame writes for a rule it did not switch
+    v = X.rule_values(frame)
+    assert v["robNRules"] == len(rob.RULES) - 2 and v["robNRulesFixed"] == 2 and v["rob_rules_fixed"] is True
+    assert v["robRulesFixedText"] == "the attention-check rule and the speeder rule"
+    assert v["robRulesFixedText_zh"] == "“未通过注意力检验”规则和“作答过快”规则"

@@ -212,7 +212,7 @@ class Stage:
         ax.axis("off")
         ax.text(0.5, 0.5, f"Not applicable 不适用: {reason}", ha="center", va="center", fontsize=7, wrap=True)
         for folder in (paths.FIGURES, paths.FIGURES_ZH):
-            style.save(fig, folder / name, simulated=False)
+            style.save(fig, folder / name, simulated=False, subject=f"{writers.NOT_APPLICABLE}: {reason}")
         plt.close(fig)
 
     def values(self, values: Values | Mapping[str, Any], name: str | None = None) -> None:

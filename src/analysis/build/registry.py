@@ -66,7 +66,8 @@ def build(stages: dict, root: Path = paths.ROOT) -> dict[str, Any]:
     -------
     dict
         ``stages`` (name → notebook, parameters, inputs with SHA-256), ``exhibits`` (figures and
-        tables with stage, notebook, files and anchor) and ``numbers`` (macro → stage, notebook,
+        tables with stage, notebook, files and anchor, and ``not_applicable`` with the reason for
+        one written empty: :func:`analysis.build.paper.not_applicable`) and ``numbers`` (macro → stage, notebook,
         results file, key, value, anchor).
 
     Raises
@@ -97,6 +98,13 @@ def build(stages: dict, root: Path = paths.ROOT) -> dict[str, Any]:
                 out["numbers"][macro] = {"stage": s.name, "notebook": s.notebook, "file": f"results/{val}.json",
                                          "key": key, "value": value, "tex": f"paper/generated/values_{val}.tex",
                                          "anchor": f"reg:{macro}"}
+    from analysis.build.paper import not_applicable
+
+    skipped = not_applicable(stages, root)
+    for e in out["exhibits"]:                # written empty: the section does not apply to these data
+        reason = skipped.get(f"{'fig' if e['kind'] == 'figure' else 'tab'}:{e['name']}")
+        if reason is not None:
+            e["not_applicable"] = reason
     return out
 
 

@@ -131,7 +131,7 @@ def stamp_simulated(fig: plt.Figure, simulated: bool = True) -> None:
                  color="#B2182B", alpha=0.9, fontweight="bold")
 
 
-def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
+def save(fig: plt.Figure, path: str | Path, simulated: bool = True, subject: str | None = None) -> Path:
     """Save ``fig`` as ``path``.pdf and ``path``.png, stamped if ``simulated``; return the PDF path.
 
     The PDF carries no creation date, so a re-run gives the same bytes.
@@ -144,6 +144,10 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
         The file name; any suffix is replaced by ``.pdf`` and ``.png``.
     simulated : bool, default True
         Whether to stamp the figure as made from simulated data.
+    subject : str, optional
+        The PDF's Subject entry (ASCII): ``"Not applicable: <reason>"`` marks a figure
+        written empty by :meth:`analysis.build.notebook.Stage.skip`, which the provenance
+        appendix reads back (:func:`analysis.build.paper.not_applicable`).
 
     Returns
     -------
@@ -163,7 +167,8 @@ def save(fig: plt.Figure, path: str | Path, simulated: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp_simulated(fig, simulated)
     # Fixed metadata: no CreationDate, so the PDF is byte-for-byte reproducible.
-    fig.savefig(path.with_suffix(".pdf"), metadata={"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None})
+    meta = {"CreationDate": None, "Creator": "jcounty-bpm", "Producer": None} | ({"Subject": subject} if subject else {})
+    fig.savefig(path.with_suffix(".pdf"), metadata=meta)
     fig.savefig(path.with_suffix(".png"), metadata={"Software": None})
     from analysis.core import paths
 
@@ -186,6 +191,10 @@ def show(fig: plt.Figure, name: str, folder: str | Path, simulated: bool = True)
         The folder, e.g. ``paths.FIGURES``.
     simulated : bool, default True
         Whether to stamp the figure as made from simulated data.
+    subject : str, optional
+        The PDF's Subject entry (ASCII): ``"Not applicable: <reason>"`` marks a figure
+        written empty by :meth:`analysis.build.notebook.Stage.skip`, which the provenance
+        appendix reads back (:func:`analysis.build.paper.not_applicable`).
 
     Returns
     -------

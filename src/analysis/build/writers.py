@@ -29,6 +29,9 @@ from analysis.exhibits.format import fmt_number, latex_escape, macro_name, table
 from analysis.build import stages
 
 
+#: The PDF Subject of a figure written empty (``Stage.skip``): "Not applicable: <reason>".
+NOT_APPLICABLE = "Not applicable"
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.integer,)):
         return int(value)

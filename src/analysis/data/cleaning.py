@@ -298,6 +298,28 @@ class Exclusions:
     inactive: dict = field(default_factory=dict)
 
 
+def rules_without_data(canonical: pd.DataFrame, codebook: Codebook) -> list[str]:
+    """The exclusion rules these data give no means to apply, in the order of the rules.
+
+    The attention rule needs attention checks in the codebook, the speeder rule the
+    export's completion times (``duration_s``); the other rules need only the answers.
+
+    Parameters
+    ----------
+    canonical : DataFrame
+        Canonical responses (an importer's output).
+    codebook : Codebook
+        The instrument.
+
+    Returns
+    -------
+    list of str
+        Rule names of :data:`RULE_ORDER`; empty when every rule can apply.
+    """
+    has_data = {"attention": bool(codebook.attention_checks), "speeder": "duration_s" in canonical.columns}
+    return [r for r in RULE_ORDER if not has_data.get(r, True)]
+
+
 def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: CleaningRules = CleaningRules()
                      ) -> Exclusions:
     """Apply the exclusion rules in order.
@@ -331,10 +353,10 @@ def apply_exclusions(canonical: pd.DataFrame, codebook: Codebook, rules: Cleanin
     switched_on = {"duplicate": rules.duplicates, "incomplete": rules.min_answered_share is not None,
                    "attention": rules.attention, "speeder": rules.speeder_fraction is not None,
                    "straightlining": rules.straightlining}
-    has_data = {"attention": bool(codebook.attention_checks), "speeder": "duration_s" in df.columns}
+    no_data = rules_without_data(df, codebook)
     inactive = {}
     for step, rule in enumerate(RULE_ORDER, start=1):
-        active = switched_on[rule] and has_data.get(rule, True)
+        active = switched_on[rule] and rule not in no_data
         n_before = int(remaining.sum())
         if not active:
             inactive[rule] = "off" if not switched_on[rule] else "no data"

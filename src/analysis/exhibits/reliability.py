@@ -160,17 +160,23 @@ def reverse_items_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
     Table
     """
     rev = ev.reverse_items
-    frame = pd.DataFrame({"Construct": rev["construct"].map(_lab(label)), "R item": rev["reverse_item"],
+    several = bool(rev["reverse_item"].str.contains(",").any())   # a construct with more than one R item
+    frame = pd.DataFrame({"Construct": rev["construct"].map(_lab(label)),
+                          ("R items" if several else "R item"): rev["reverse_item"],
                           "α with R": rev["alpha_with_r"], "α without R": rev["alpha_without_r"],
-                          "Change": rev["change_without_r"], "r.drop of R": rev["r_drop_reverse_item"],
+                          "Change": rev["change_without_r"],
+                          ("Lowest r.drop of R" if several else "r.drop of R"): rev["r_drop_reverse_item"],
                           "α, R not rescored": rev["alpha_r_not_rescored"]})
     return Table.from_unicode(
         frame, "Cronbach's α with and without the reverse-keyed (R) item",
         _raw(_with_label(rev, list(rev.columns), label, 1)),
         formatters={c: f3 for c in frame.columns[2:]}, column_format="llrrrrr", font_size="\\scriptsize",
         note="Change: α without R minus α with R. The last column shows the error of forgetting to rescore "
-             "the R item; it is a warning, not a result.",
-        note_zh="变化：不含R题的α减去含R题的α。最后一列显示忘记对R题反向计分所造成的误差；它是一种警示，而非研究结果。")
+             "the R item; it is a warning, not a result."
+             + (" Where a construct has several R items, α without R leaves them all out and the r.drop shown "
+                "is the lowest of theirs." if several else ""),
+        note_zh="变化：不含R题的α减去含R题的α。最后一列显示忘记对R题反向计分所造成的误差；它是一种警示，而非研究结果。"
+                + ("某一构念有多道R题时，“不含R题的α”将其全部剔除，所列校正题总相关为其中的最低值。" if several else ""))
 
 
 def item_total_table(ev: ScaleEvaluation) -> Table:
@@ -513,6 +519,7 @@ def reliability_values(ev: ScaleEvaluation, floor_ceiling: pd.DataFrame, label: 
          "alphaBelowList": _listing(rel.loc[rel["below_acceptable"], "construct"].tolist()),
          "alphaBorderlineList": _listing(rel.loc[rel["borderline"], "construct"].tolist()),
          "nReverseRaiseAlpha": int((rev["change_without_r"] > 0).sum()), "nReverseScales": len(rev),
+         "reverse_several": bool(rev["reverse_item"].astype(str).str.contains(",").any()),
          "alphaChangeNoRevMin": rev["change_without_r"].min(), "alphaChangeNoRevMax": rev["change_without_r"].max(),
          "alphaNotRescoredMin": rev["alpha_r_not_rescored"].min(),
          "alphaNotRescoredMax": rev["alpha_r_not_rescored"].max(),
@@ -642,7 +649,7 @@ def describe_reverse(ev: ScaleEvaluation) -> str:
     """
     rev = ev.reverse_items
     ch = rev["change_without_r"]
-    return (f"Dropping the reverse-keyed item raises α in {int((ch > 0).sum())} of {len(rev)} constructs "
+    return (f"Dropping the reverse-keyed item(s) raises α in {int((ch > 0).sum())} of {len(rev)} constructs "
             f"(change from {ch.min():+.3f} to {ch.max():+.3f}). The reverse-keyed items' corrected item-total "
             f"correlations run from {rev['r_drop_reverse_item'].min():.2f} to {rev['r_drop_reverse_item'].max():.2f}."
             f"\nLeft unrescored, α would fall to between {rev['alpha_r_not_rescored'].min():.2f} and "

@@ -21,8 +21,13 @@ import pandas as pd
 from scipy import stats
 
 from analysis.core.checks import require_columns
-from analysis.exhibits.format import latex_text
+from analysis.data.cleaning import RULE_LABELS, RULE_ORDER
+from analysis.exhibits.format import and_list, latex_text
 from analysis.exhibits.table import Table, Values
+
+#: The exclusion rules as a sentence names them ("the speeder rule").
+_RULE_NOUN = {"duplicate": "duplicate", "incomplete": "incomplete-answers", "attention": "attention-check",
+              "speeder": "speeder", "straightlining": "straight-lining"}
 
 __all__ = ["INTERVAL_LABELS", "QUANTITY_LABELS", "SHORTFALL_REASONS", "coverage_band", "coverage_checks",
            "planning_table", "ranges_figure", "recovery_figure", "recovery_table", "recovery_values",
@@ -210,6 +215,32 @@ def _latex_table(frame: pd.DataFrame, caption: str, raw: pd.DataFrame, note: str
                  escape=False, **layout)
 
 
+def rule_values(frame: pd.DataFrame) -> dict[str, Any]:
+    """Which exclusion rules the sweep switched, and which it could not.
+
+    A rule without data for it (no attention checks, no completion times) has an empty
+    column in the specification frame (:func:`analysis.sweep.robustness.varied_rules`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`analysis.sweep.robustness.spec_frame`.
+
+    Returns
+    -------
+    dict
+        ``robNRules`` (rules switched), ``robNRulesFixed``, the switch ``rob_rules_fixed`` and
+        ``robRulesFixedText`` ("the speeder rule"; "none") with its Chinese twin.
+    """
+    rel_rows = frame[frame["family"] == "reliability"]
+    every = [c for c in RULE_ORDER if c in frame.columns]
+    rules = [c for c in every if rel_rows[c].ne("").any()]
+    fixed = [c for c in every if c not in rules]
+    return {"robNRules": len(rules), "robNRulesFixed": len(fixed), "rob_rules_fixed": bool(fixed),
+            "robRulesFixedText": and_list([f"the {_RULE_NOUN[c]} rule" for c in fixed], "en") if fixed else "none",
+            "robRulesFixedText_zh": and_list([f"“{RULE_LABELS[c][0]}”规则" for c in fixed], "zh") if fixed else "无"}
+
+
 def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mapping[str, str], cut: float) -> Values:
     """The macros of the robustness part of the appendix, sentences included.
 
@@ -246,8 +277,7 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
     }
     v["robSpecsTotal"] = sum(v[k] for k in ("robSpecsReliability", "robSpecsEfa", "robSpecsRoot",
                                             "robSpecsInflation"))
-    rules = [c for c in ("duplicate", "incomplete", "attention", "speeder", "straightlining") if c in frame.columns]
-    v["robNRules"] = len(rules)
+    v |= rule_values(frame)
     v["robRuleCombos"] = int(frame.loc[frame["family"] == "reliability", "rules"].nunique())
     v["robAlphaCut"] = f"{cut:.2f}".lstrip("0")
     if len(fragile):
@@ -378,8 +408,8 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
     ax.set_title("Root cause: LMG share across specifications", fontsize=8)
     ax.legend(fontsize=6, frameon=False, loc="upper left")
     ax.set_xticks([])
-    rows = [(f"no {r} rule", curve[r].eq("off")) for r in ("duplicate", "incomplete", "attention", "speeder",
-                                                              "straightlining")]
+    # one row per rule the sweep switched (a rule without data for it has an empty column)
+    rows = [(f"no {r} rule", curve[r].eq("off")) for r in RULE_ORDER if curve[r].ne("").any()]
     if curve["outcome"].ne("scale").any():   # only an instrument with a criterion item has this choice
         rows.append(("overall rating G1 as outcome", curve["outcome"].ne("scale")))
     _dashboard(axes[1, 0], rows, x, colors[0])

@@ -367,8 +367,9 @@ def truth_check_table(check: TruthCheck | None, codebook: Any) -> Table:
 
 
 # ----------------------------------------------------------------------------- macros
-def regression_values(ols: OLSResult, significant: list[str], flipped: list[str], codebook: Any) -> Values:
-    """Macros of the regression: n, R², robust F, significant drivers, largest VIF, sign flips.
+def regression_values(ols: OLSResult, significant: list[str], flipped: list[str], codebook: Any,
+                      outcome_r: pd.Series | None = None) -> Values:
+    """Macros of the regression: n, R², robust F, significant drivers, largest VIF, sign flips, drivers against the outcome.
 
     Parameters
     ----------
@@ -379,20 +380,29 @@ def regression_values(ols: OLSResult, significant: list[str], flipped: list[str]
         :func:`~analysis.findings.rootcause.sign_flips`.
     codebook : Codebook
         English labels.
+    outcome_r : Series, optional
+        Each driver's plain correlation with the outcome (the outcome's column of the
+        correlation matrix). Drivers with a negative one go *against* the outcome:
+        relative importance and the IPA do not see the sign, so the paper says that
+        their quadrant is no root-cause verdict (``nNegativeR``, ``negativeRList``,
+        switch ``\\ifanyNegativeR``). Without it no driver counts as negative.
 
     Returns
     -------
     Values
-        ``rcN`` … ``flippedSignList``; R² with three decimals.
+        ``rcN`` … ``flippedSignList``, ``nNegativeR``, ``negativeRList``; R² with three decimals.
     """
     slopes = ols.slopes
     en = _labels(codebook, slopes.index, "en")
+    negative = [] if outcome_r is None else [c for c in slopes.index if float(outcome_r[c]) < 0]
     return Values({
         "rcN": ols.n, "rcNDrivers": ols.k, "rcCovType": ols.cov_type, "rcRTwo": ols.r2, "rcAdjRTwo": ols.adj_r2,
         "FHCThree": ols.F_hc3, "FDfNum": int(ols.df_num), "FDfDenom": int(ols.df_denom), "FPText": p_text(ols.p_F),
         "nSigDrivers": len(significant), "sigDriverList": ", ".join(en[c] for c in significant) or "none",
         "maxVIF": slopes["vif"].max(), "maxVIFDriver": en[slopes["vif"].idxmax()],
         "nFlippedSigns": len(flipped), "flippedSignList": ", ".join(en[c] for c in flipped) or "none", "any_flipped": bool(flipped),
+        "nNegativeR": len(negative), "negativeRList": ", ".join(en[c] for c in negative) or "none",
+        "any_negative_r": bool(negative),
     }, {"rcRTwo": 3, "rcAdjRTwo": 3})
 
 

@@ -587,7 +587,7 @@ def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str
         ", " if several), ``n_items, alpha_with_r`` (as analysed), ``alpha_without_r`` (the
         R item(s) dropped; NaN if fewer than two items remain), ``alpha_r_not_rescored`` (the
         classic error of forgetting to reverse-score), ``r_drop_reverse_item`` (the corrected
-        item-total correlation of the first R item) and ``change_without_r`` (without minus
+        item-total correlation of the R item; with several, the lowest of theirs) and ``change_without_r`` (without minus
         with).
     """
     scales = _Scales(data, constructs)
@@ -600,7 +600,7 @@ def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str
             continue
         keep = [i for i in cols if i not in rev_set]
         C = scales.cov(cols)
-        it_r = _item_total_rows(cols, C, *scales.mean_sd(cols)).set_index("item").loc[rev[0]]
+        it_r = _item_total_rows(cols, C, *scales.mean_sd(cols)).set_index("item").loc[rev, "r_drop"].min()
         # undoing the rescoring (the mistake) maps x to lo + hi − x: the item's covariances change
         # sign and its variance stays, so α of the unrescored items is α of D C D, D = ±1 on the diagonal
         flip = np.where([i in rev_set for i in cols], -1.0, 1.0)
@@ -608,7 +608,7 @@ def reverse_item_alpha(data: pd.DataFrame, constructs: Mapping[str, Sequence[str
                      "alpha_with_r": _alpha_parts(C)["raw"],
                      "alpha_without_r": _alpha_parts(scales.cov(keep))["raw"] if len(keep) >= 2 else np.nan,
                      "alpha_r_not_rescored": _alpha_parts(C * np.outer(flip, flip))["raw"],
-                     "r_drop_reverse_item": it_r["r_drop"]})
+                     "r_drop_reverse_item": it_r})
     out = pd.DataFrame(rows, columns=["construct", "reverse_item", "n_items", "alpha_with_r", "alpha_without_r",
                                       "alpha_r_not_rescored", "r_drop_reverse_item"])
     out["change_without_r"] = out["alpha_without_r"] - out["alpha_with_r"]

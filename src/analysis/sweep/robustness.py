@@ -9,13 +9,15 @@ choices here are the ones the notebooks make and ``params.yaml`` records (:data:
 choice                  values                                                 changes
 ======================  =====================================================  ==================
 each exclusion rule     on / off (duplicates, incomplete, attention, speeder,  every survey result
-                        straight-lining), all 32 combinations
+                        straight-lining), all 32 combinations (a rule
+                        these data cannot apply is not switched:
+                        :func:`varied_rules`)
 missing answers         pairwise (psych) / listwise                            α, ω, EFA
 EFA extraction          minres / ml / pa                                       EFA
 EFA rotation            none / varimax / promax / oblimin                      EFA
 number of factors       k − 1, k, k + 1 (k = the codebook's constructs)        EFA
 outcome                 the OUT scale / the single overall rating G1           root causes
-importance measure      LMG share of R² / standardized OLS coefficient         root causes
+importance measure      LMG share of R² / signed standardized coefficient      root causes
 IPA cut                 mean / scale midpoint / median (notebook 06)           IPA quadrants
 reviewed forms          all / each review type alone                           inflation
 records                 all forms / forms without a flagged data error         inflation
@@ -79,7 +81,7 @@ from analysis.sweep.engine import Task
 from analysis.sweep.recovery import tucker_congruence
 
 __all__ = ["CHOICES", "RULES", "conclusion_kept", "default_sample_size", "input_files", "robustness_summary",
-           "robustness_task", "robustness_tasks", "spec_frame"]
+           "robustness_task", "robustness_tasks", "spec_frame", "varied_rules"]
 
 #: The exclusion rules of notebook 01, in their order, with the :class:`CleaningRules` field that switches each.
 RULES = {"duplicate": "duplicates", "incomplete": "min_answered_share", "attention": "attention",
@@ -194,6 +196,29 @@ def _default_mask(params: Mapping[str, Any]) -> dict[str, bool]:
             else getattr(rules, fld) is not None for rule, fld in RULES.items()}
 
 
+def varied_rules(params: Mapping[str, Any]) -> list[str]:
+    """The exclusion rules the sweep switches on and off: every rule these data can apply.
+
+    A rule without its data (no attention checks in the codebook, no completion times in the
+    export: :func:`analysis.data.cleaning.rules_without_data`) excludes nobody either way, so
+    switching it would only repeat every specification; it keeps its setting of ``params.yaml``.
+
+    Parameters
+    ----------
+    params : mapping
+        Resolved parameters (``codebook``, ``survey``, ``survey_number``).
+
+    Returns
+    -------
+    list of str
+        Names of :data:`RULES`, in their order.
+    """
+    codebook = str(paths.ROOT / params["codebook"])
+    files = [paths.ROOT / params["survey"]] + ([paths.ROOT / params["survey_number"]] if params.get("survey_number") else [])
+    missing = cleaning.rules_without_data(_survey(codebook, tuple(str(f) for f in files)), _codebook(codebook))
+    return [r for r in RULES if r not in missing]
+
+
 def _mask_id(mask: Mapping[str, bool]) -> str:
     return "".join("1" if mask[r] else "0" for r in RULES)
 
@@ -227,16 +252,19 @@ def robustness_tasks(params: Mapping[str, Any]) -> list[Task]:
                      "scale_min_answered_share": float(params["scale_min_answered_share"]), "conf_level": conf}
     k = int(params["n_factors"]) or len(cb.constructs())
     tasks = []
-    for combo in itertools.product((True, False), repeat=len(RULES)):
-        mask = dict(zip(RULES, combo))
+    default_mask = _default_mask(params)
+    varied = varied_rules(params)
+    for combo in itertools.product((True, False), repeat=len(varied)):
+        mask = {r: dict(zip(varied, combo)).get(r, default_mask[r]) for r in RULES}
         tasks.append(Task(f"data/{_mask_id(mask)}", {
             **survey_common, "kind": "data", "mask": mask, "rules": _rules_for(mask, params),
             "n_boot": n_boot, "missing_options": ["pairwise", "listwise"]}))
-    default_mask = _default_mask(params)
-    cleanings = {"default": default_mask, "none": dict.fromkeys(RULES, False)}
+    ends = {end: {r: (on if r in varied else default_mask[r]) for r in RULES} for end, on in (("none", False),
+                                                                                          ("all", True))}
+    cleanings = {"default": default_mask, "none": ends["none"]}
     if default_mask == cleanings["none"]:
         cleanings.pop("none")  # clean: none is the default; the other end of the grid is all rules on
-        cleanings["all"] = dict.fromkeys(RULES, True)
+        cleanings["all"] = ends["all"]
     factors = sorted({max(1, k - 1), k, k + 1})
     for name, mask in cleanings.items():
         for missing in ("pairwise", "listwise"):
@@ -464,6 +492,7 @@ def spec_frame(tasks: Sequence[Task], results: Sequence[Mapping[str, Any]], para
     if len(tasks) != len(results):
         raise ValueError(f"spec_frame: {len(tasks)} tasks but {len(results)} results")
     default_mask = _default_mask(params)
+    varied = varied_rules(params)
     default_missing = params["missing"]
     cb = load_codebook(paths.ROOT / params["codebook"])
     k_default = int(params["n_factors"]) or len(cb.constructs())
@@ -478,7 +507,8 @@ def spec_frame(tasks: Sequence[Task], results: Sequence[Mapping[str, Any]], para
         p = task.params
         if p["kind"] == "data":
             mask = p["mask"]
-            base = {"rules": _mask_id(mask), **{r: "on" if mask[r] else "off" for r in RULES}}
+            # a rule the sweep does not switch (no data for it) is no choice: its column stays empty
+            base = {"rules": _mask_id(mask), **{r: ("on" if mask[r] else "off") if r in varied else "" for r in RULES}}
             is_rules = mask == default_mask
             for missing in p["missing_options"]:   # in the task's order and the codebook's (JSON sorts keys)
                 table = res["reliability"][missing]
