@@ -95,3 +95,23 @@ def test_the_recovery_study_says_it_simulates_another_instrument(english):
 def test_the_checksums_list_the_survey_and_codebook_used(bfi_build):
     tex = (bfi_build / "paper/generated/appendix_provenance.tex").read_text(encoding="utf-8")
     assert "\\texttt{bfi.\\allowbreak{}csv}" in tex and "\\texttt{bfi\\_\\allowbreak{}paper.\\allowbreak{}yaml}" in tex
+
+
+def test_exhibits_left_out_are_marked_not_applicable(bfi_build):
+    """The provenance appendix does not list an empty file as an exhibit of this paper."""
+    tex = (bfi_build / "paper/generated/appendix_provenance.tex").read_text(encoding="utf-8")
+    row = next(ln for ln in tex.splitlines() if "reg:fig:problems_pareto" in ln)
+    assert "\\emph{not applicable}" in row and "figures/" not in row
+    assert "marked \\emph{not applicable}" in tex
+    full = next(ln for ln in tex.splitlines() if "reg:fig:ipa}" in ln)
+    assert "not applicable" not in full
+
+
+def test_drivers_against_the_outcome_and_rules_that_cannot_apply_are_said(english, chinese):
+    """bfi's drivers all correlate negatively with neuroticism; it has neither attention checks nor timing."""
+    assert "4 drivers (" in english and "correlate negatively with the outcome itself" in english
+    assert "is no verdict on a root cause" in english and "与结果变量本身负相关" in chinese
+    assert ("the attention-check rule and the speeder rule cannot apply to these data and were not varied"
+            in english)
+    assert "no attention rule" not in english and "no speeder rule" not in english   # Fig. spec_curve's rows
+    assert "无法用于本数据" in chinese
