@@ -688,8 +688,13 @@ def _lower(label: str) -> str:
 
 
 def _zh_noun(question: str) -> str:
-    """A demographic's Chinese question as a noun inside a sentence: "您所在单位的类型" → "单位的类型"."""
-    return re.sub(r"^您(所在|的)?", "", question) or question
+    """A demographic's Chinese question as a noun inside a sentence: "您所在单位的类型" → "单位类型".
+
+    The polite address (您, 您所在, 您的) goes, and a two-character noun's "的" before 类型 or
+    类别 contracts as a noun phrase does ("单位的类型" → "单位类型").
+    """
+    noun = re.sub(r"^您(所在|的)?", "", question) or question
+    return re.sub(r"^(\w{2})的(类型|类别)$", r"\1\2", noun)
 
 
 def group_values(sample: pd.DataFrame, comparisons: pd.DataFrame, posthoc: pd.DataFrame, codebook: Any,
