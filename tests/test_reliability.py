@@ -430,3 +430,17 @@ def test_evaluate_scales_uses_one_set_of_choices(likert, evaluation):
         validity.evaluate_scales(data, constructs, lo=1, hi=5, missing="available")
     with pytest.raises(ValueError, match="Q1"):
         validity.evaluate_scales(data, {"Q": ["Q1", "X1"]}, lo=1, hi=5)
+
+
+def test_the_strongest_pair_of_a_symmetric_matrix_is_named_in_the_matrix_order():
+    """Mirror entries that differ in the last bit (another BLAS) must not flip 'RA–OUT' to 'OUT–RA'."""
+    from analysis.measure.validity import strongest_pair
+
+    m = pd.DataFrame([[1.0, 0.3, 0.8], [0.3, 1.0, 0.2], [0.8 + 1e-16, 0.2, 1.0]],
+                     index=["RA", "IS", "OUT"], columns=["RA", "IS", "OUT"])
+    p = strongest_pair(m)
+    assert (p.first, p.second) == ("RA", "OUT") and p.value == 0.8
+    neg = m.copy()
+    neg.loc["IS", "OUT"] = neg.loc["OUT", "IS"] = -0.9
+    q = strongest_pair(neg, absolute=True)
+    assert (q.first, q.second, q.value) == ("IS", "OUT", -0.9)

@@ -34,6 +34,22 @@ def test_column_names_decide_the_kind_of_statistic():
         ["p", "p", "p", "ci", "ci", "ci", "plain", "plain", "plain"]
 
 
+def test_differences_of_estimates_and_numbers_written_as_text_allow_for_another_machine():
+    """Seen between two CPUs: a difference of two loadings moved by 7e-8, a mixed column held '0.7698…85'."""
+    tol = verify.Tolerances()
+    assert [verify._kind(c) for c in ("difference", "change_without_r", "bias", "inflationDelta", "alpha")] == \
+        ["difference", "difference", "difference", "difference", "plain"]
+    assert verify.close(-0.02762261, -0.02762254, "difference", tol)
+    assert not verify.close(-0.02762261, -0.02762254, "plain", tol)
+    assert not verify.close(-0.0276, -0.0286, "difference", tol)
+    e = pd.DataFrame({"key": ["alpha", "top"], "default": ["0.7698253881201689", "PA"]})
+    assert verify.compare_tables("t.csv", e, e.assign(default=["0.7698253881201685", "PA"])) == []
+    assert len(verify.compare_tables("t.csv", e, e.assign(default=["0.7708253881201685", "PA"]))) == 1
+    assert len(verify.compare_tables("t.csv", e, e.assign(default=["0.7698253881201689", "TG"]))) == 1
+    ids = pd.DataFrame({"id": ["01"]})
+    assert len(verify.compare_tables("t.csv", ids, pd.DataFrame({"id": ["1"]}))) == 1   # ids stay text
+
+
 def _loadings(L: np.ndarray, names) -> pd.DataFrame:
     items = [f"q{i + 1}" for i in range(L.shape[0])]
     return pd.DataFrame([{"item": it, "factor": f, "loading": L[i, j]}

@@ -16,8 +16,14 @@ defined only up to a symmetry. The comparison therefore knows the statistics:
   log10 scale, where a test's evidence lives: 1e-40 against 1.1e-40 is agreement.
 * **Bootstrap and Monte Carlo interval ends** (``ci_low``, ``share_ci_high``, ``CILow`` ...)
   are compared to their Monte Carlo error, taken as a share of the interval's width.
-* Everything else numeric to a relative tolerance of 1e-6 (absolute 1e-9 near zero); text,
-  counts of rows and column names exactly.
+* **Differences of two estimates** (a column or key named ``difference``, ``diff``, ``bias``,
+  ``change``, ``delta`` or ending so) to 1e-6 relative *to the scale of their operands*: the
+  difference of two loadings near 0.7 that each moved by 1e-7 has moved by 1e-7, a large share
+  of a difference of 0.03. Lacking the operands, the slack is 1e-6 absolute (on the scale of
+  correlations and loadings, three digits below any printed one) plus 1e-6 relative.
+* Everything else numeric to a relative tolerance of 1e-6 (absolute 1e-9 near zero), also a
+  number written as text in a column that mixes numbers and labels (``robustness.csv``'s
+  ``default``); text, counts of rows and column names exactly.
 
 The functions are pure (frames and dicts in, a list of differences out); :func:`main`
 reads the folders and prints a short report, with exit status 1 on any difference.
@@ -42,6 +48,9 @@ __all__ = ["Difference", "Tolerances", "compare_folders", "compare_tables", "com
 _P_NAME = re.compile(r"(^p$|^p_|_p$|(?<=[a-z])P(Text)?$|^p[A-Z])")
 _CI_NAME = re.compile(r"(ci_?(low|high)|CI(Low|High)|Ci(Low|High))", re.I)
 _FACTOR = re.compile(r"\bF(\d+)\b")
+_DIFF_NAME = re.compile(r"(^|_)(difference|diff|bias|change|delta)($|_)|(Difference|Diff|Bias|Change|Delta)$")
+#: A decimal number written as text (a point or an exponent: integer-like ids stay text).
+_DECIMAL = re.compile(r"^[-+]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][-+]?\d+)([eE][-+]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Tolerances:
     ----------
     rel, abs : float
         Ordinary numbers: |a − b| ≤ abs + rel·|b|.
+    diff_abs : float
+        Differences of two estimates: |a − b| ≤ diff_abs + rel·|b|.
     log10_p : float
         p-values: |log10 a − log10 b| ≤ log10_p (p-values below 1e-300 count as equal).
     ci_width_share : float
@@ -60,6 +71,7 @@ class Tolerances:
 
     rel: float = 1e-6
     abs: float = 1e-9
+    diff_abs: float = 1e-6
     log10_p: float = 0.01
     ci_width_share: float = 0.02
 
@@ -83,6 +95,8 @@ def _kind(name: str) -> str:
         return "p"
     if _CI_NAME.search(name):
         return "ci"
+    if _DIFF_NAME.search(name):
+        return "difference"
     return "plain"
 
 
@@ -90,6 +104,8 @@ def _number(x) -> float | None:
     if isinstance(x, bool) or x is None:
         return None
     if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, str) and _DECIMAL.match(x.strip()):   # a number in a column that also holds labels
         return float(x)
     return None
 
@@ -100,7 +116,7 @@ def close(expected: float, found: float, kind: str, tol: Tolerances, width: floa
     Parameters
     ----------
     expected, found : float
-    kind : {'plain', 'p', 'ci'}
+    kind : {'plain', 'p', 'ci', 'difference'}
     tol : Tolerances
     width : float, optional
         The expected interval's width, for ``kind = 'ci'``.
@@ -120,7 +136,7 @@ def close(expected: float, found: float, kind: str, tol: Tolerances, width: floa
         if expected < tiny or found < tiny:
             return False
         return abs(math.log10(expected) - math.log10(found)) <= tol.log10_p
-    slack = tol.abs + tol.rel * abs(expected)
+    slack = (tol.diff_abs if kind == "difference" else tol.abs) + tol.rel * abs(expected)
     if kind == "ci" and width is not None and math.isfinite(width):
         slack += tol.ci_width_share * abs(width)
     return abs(expected - found) <= slack
@@ -445,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     compared, diffs = compare_folders(a.expected, a.found, a.exclude)
     print(f"verify: compared {len(compared)} results files of {a.found} with {a.expected}"
           + (f" ({len(a.exclude)} left out: {', '.join(sorted(a.exclude))})" if a.exclude else ""))
-    print("  tolerances: numbers 1e-6 relative; p-values 0.01 on the log10 scale; interval ends 2 % of their "
+    print("  tolerances: numbers 1e-6 relative (differences of two estimates 1e-6 absolute); p-values 0.01 on the "
+          "log10 scale; interval ends 2 % of their "
           "width; factor solutions up to the order and sign of the factors")
     if not diffs:
         print("verify: every result agrees with the expected results")

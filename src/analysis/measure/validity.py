@@ -213,10 +213,13 @@ def strongest_pair(matrix: pd.DataFrame, absolute: bool = False) -> Pair:
     Returns
     -------
     Pair
-        The first such pair in row order.
+        The first such pair in row order, read from the upper triangle: a symmetric
+        matrix names each pair once, in the matrix's order (``RA–OUT``, never
+        ``OUT–RA``), however the last bits of its two mirror entries fall on a machine.
     """
     off = _off_diagonal(matrix)
-    first, second = (off.abs() if absolute else off).stack().idxmax()
+    upper = off.where(np.triu(np.ones(off.shape, dtype=bool), k=1))
+    first, second = (upper.abs() if absolute else upper).stack().idxmax()
     return Pair(first=str(first), second=str(second), value=off.loc[first, second])
 
 
