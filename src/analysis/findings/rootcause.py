@@ -755,11 +755,11 @@ _TXT = {
            "share": "Share of R² (%, LMG) with {pct}% bootstrap CI; dashed: equal share",
            "effect": "Weak overall\neffectiveness", "lmg": "LMG", "mean": "mean",
            "root": "root cause (concentrate here)", "other": "other driver",
-           "width": "Bone width grows with the category's share of R² (LMG)."},
+           "width": "Each driver: its LMG share of R² · its mean. Bone width grows with the category's share of R²."},
     "zh": {"importance": "重要性（LMG，R²分解）", "performance": "表现（均值，1–5）",
            "share": "R²份额（%，LMG）及{pct}%自助法置信区间；虚线：平均份额",
            "effect": "预算绩效管理\n总体成效不佳", "lmg": "LMG", "mean": "均值", "root": "根本原因（重点改进区）",
-           "other": "其他因素", "width": "鱼骨越粗，该类原因的R²份额（LMG）越大。"},
+           "other": "其他因素", "width": "每个影响因素：其R²份额（LMG）· 均值。鱼骨越粗，该类原因的R²份额越大。"},
 }
 
 
@@ -864,7 +864,10 @@ def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours:
     corner = {"concentrate here": (x0, y1, "left", "top"), "keep up the good work": (x1, y1, "right", "top"),
               "low priority": (x0, y0, "left", "bottom"), "possible overkill": (x1, y0, "right", "bottom")}
     for q, (x, y, ha, va) in corner.items():
-        ax.text(x, y, " " + names[q] + " ", ha=ha, va=va, fontsize="small", style="italic", color="grey")
+        # a few points in from the corner (a space is too narrow beside Chinese characters)
+        off = (5 if ha == "left" else -5, -4 if va == "top" else 4)
+        ax.annotate(names[q], (x, y), xytext=off, textcoords="offset points", ha=ha, va=va, fontsize="small",
+                    style="italic", color="grey")
     _place_labels(ax, table["performance"].to_numpy(float), table["importance"].to_numpy(float),
                   [lab(c) for c in table["construct"]],
                   [c_root if q == "concentrate here" else "black" for q in table["quadrant"]])
@@ -975,7 +978,12 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     width = max(n_top, n_cat - n_top, 1)          # bones per side
     gap, slant, bone_h, rib = 3.3, 1.3, 2.9, 0.7
     spine_end = gap * width + 0.5
-    fig, ax = plt.subplots(figsize=(0.95 * (spine_end + 4.2), 6.2))
+    # Sized for the page: about 9 in wide for three bones a side, so that the paper's \linewidth
+    # (6.3 in) prints the labels at about six points; the text sizes below are fixed in points
+    # and the driver names are wrapped, so that a label stays within the gap between two bones.
+    fig, ax = plt.subplots(figsize=(0.62 * (spine_end + 4.2), 4.8))
+    fs_rib, fs_box = 8.5, 9.5
+    fig.subplots_adjust(left=0.005, right=0.995, bottom=0.005, top=0.93)   # room above for the simulated-data stamp
     ax.set_axis_off()
     ax.set_xlim(-1.3, spine_end + 2.9)
     ax.set_ylim(-3.6, 3.6)
@@ -986,7 +994,7 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
         name = codebook.label(codebook.constructs("outcome")[0], lang)
         effect_label = f"{name}不佳" if lang == "zh" else textwrap.fill(f"Weak {name[:1].lower()}{name[1:]}", 14)
     ax.text(spine_end + 0.1, 0, effect_label or txt["effect"], ha="left", va="center", fontweight="bold",
-            bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=c_bone, lw=1.5))
+            fontsize=fs_box, bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=c_bone, lw=1.5))
     total = float(d["share_of_r2"].sum()) or 1.0
     cat_share = d.groupby("category", sort=False)["share_of_r2"].sum() / total
     for k, cat in enumerate(cats):
@@ -996,7 +1004,7 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
         x_end, y_end = x_spine - slant, sign * bone_h
         ax.plot([x_end, x_spine], [y_end, 0], color=c_bone, lw=1.0 + 5.0 * cat_share[cat],
                 solid_capstyle="round")
-        ax.text(x_end, y_end + sign * 0.12, cat, ha="center", va="bottom" if top else "top",
+        ax.text(x_end, y_end + sign * 0.12, cat, ha="center", va="bottom" if top else "top", fontsize=fs_box,
                 fontweight="bold", bbox=dict(boxstyle="round,pad=0.3", fc="0.93", ec=c_bone, lw=0.8))
         members = d[d["category"] == cat].sort_values("share_of_r2", ascending=True)  # largest nearest spine
         m = len(members)
@@ -1006,13 +1014,14 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
             root = r["quadrant"] == "concentrate here"
             col = c_root if root else c_bone
             ax.plot([xb - rib, xb], [yb, yb], color=col, lw=1.8 if root else 0.9)
-            label = (f"{codebook.label(c, lang)}\n{txt['lmg']} {100 * r['share_of_r2']:.0f}% · "
-                     f"{txt['mean']} {r['performance']:.2f}")
-            ax.text(xb - rib - 0.08, yb, label, ha="right", va="center", fontsize="small", color=col,
+            name = codebook.label(c, lang)
+            name = name if lang == "zh" else textwrap.fill(name, 16)
+            label = f"{name}\n{100 * r['share_of_r2']:.0f}% · {r['performance']:.2f}"   # read as the note says
+            ax.text(xb - rib - 0.08, yb, label, ha="right", va="center", fontsize=fs_rib, color=col,
                     fontweight="bold" if root else "normal",
                     bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=c_root, lw=1.0) if root else None)
     ax.plot([], [], color=c_root, lw=1.6, label=txt["root"])
     ax.plot([], [], color=c_bone, lw=0.9, label=txt["other"])
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
-    ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize="x-small", color="0.4")
+    ax.legend(loc="upper right", fontsize=fs_rib, frameon=False)
+    ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize=7.5, color="0.4")
     return fig
