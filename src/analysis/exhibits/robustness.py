@@ -406,7 +406,9 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
                    label="default")
     ax.set_ylabel(f"Share of R² of {labels.get(default_top, default_top)} (%)")
     ax.set_title("Root cause: LMG share across specifications", fontsize=8)
-    ax.legend(fontsize=6, frameon=False, loc="upper left")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.2 * (hi - lo))              # headroom: the legend sits above the intervals
+    ax.legend(fontsize=6, frameon=False, loc="upper left", ncol=2)
     ax.set_xticks([])
     # one row per rule the sweep switched (a rule without data for it has an empty column)
     rows = [(f"no {r} rule", curve[r].eq("off")) for r in RULE_ORDER if curve[r].ne("").any()]
