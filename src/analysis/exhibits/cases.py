@@ -263,14 +263,14 @@ def compliance_table(compliance: pd.DataFrame, *, cut_pct: float) -> Table:
     rules = {"中": f"cut by $\\geq$ {abs(cut_pct):g}\\% or cancelled", "差": "cancelled", "overall": "either rule"}
     frame = pd.DataFrame({
         "Grade": c["grade"].replace({"overall": "中 + 差"}), "Rule": c["grade"].map(rules),
-        "Graded": c["n_graded"], "No change recorded": c["n_not_applicable"], "Assessed": c["n_assessed"],
+        "Graded": c["n_graded"], "Not assessable": c["n_not_applicable"], "Assessed": c["n_assessed"],
         "Compliant": c["n_compliant"], r"\%": c["share_compliant"].map(_pct_or_dash)})
     return Table(frame, "Compliance of next year's budget with the result-use rule applied (as reported for Shandong)", raw=compliance,
                  column_format="llrrrrr", escape=False,
                  note="Grade of record: the review grade where reviewed, else the self grade, derived from the score. "
-                      "No change recorded: the form has no next-year budget change on record and is not assessed.",
+                      "Not assessable: the form has no next-year budget change on record.",
                  note_zh="记录等级：已复核的项目取复核等级，否则取自评等级；等级均由得分推算。"
-                         "未记录预算变动：该评价表没有下一年度预算变动记录，不参与评估。")
+                         "无法评估：该评价表没有下一年度预算变动记录。")
 
 
 def result_use_counts_table(wide: pd.DataFrame, use: pd.DataFrame) -> Table:
