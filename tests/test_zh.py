@@ -238,3 +238,15 @@ def test_boolean_values_become_tex_switches(tmp_path):
     assert "\\newif\\ifhasCriterion\\hasCriterionfalse%" in text
     assert "\\newif\\ifposthocFound\\posthocFoundtrue%" in text
     assert "\\reglink{hasCriterion}" not in text and registry.linked_macros(tmp_path) == ["n"]
+
+
+def test_names_without_chinese_keep_english_but_their_lists_take_chinese_punctuation():
+    """A user's codebook labelled in English only (bfi): the Chinese text lists its constructs as 'A、B和C'."""
+    from analysis.build.notebook import stage_glossary
+
+    g = stage_glossary("tests/fixtures/codebooks/bfi.yaml")
+    assert g("Agreeableness, Conscientiousness, Extraversion") == "Agreeableness、Conscientiousness、Extraversion"
+    assert g("Conscientiousness and Extraversion") == "Conscientiousness和Extraversion"
+    assert g("Agreeableness") == "Agreeableness"
+    shipped = stage_glossary(None)
+    assert shipped("Result application and Performance evaluation") == "评价结果应用和绩效评价"

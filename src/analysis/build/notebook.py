@@ -349,6 +349,13 @@ def stage_glossary(codebook: str | None = None) -> zh.Glossary:
         for level in ("l1", "l2", "l3"):
             if {level, f"{level}_en"} <= set(frame.columns):
                 extra.update(dict(zip(frame[f"{level}_en"], frame[level])))
+    # A construct the codebook labels in English only (a user's instrument) keeps its English name in the
+    # Chinese text; as a known name it lets a list of such names take Chinese punctuation ("A、B和C").
+    spec = sources[0] if sources and files[0].is_file() else {}
+    for c in (spec.get("constructs") or []) if isinstance(spec, dict) else []:
+        label = c.get("label") if isinstance(c, dict) else None
+        if isinstance(label, dict) and isinstance(label.get("en"), str) and not label.get("zh"):
+            extra.setdefault(label["en"].strip(), label["en"].strip())
     return zh.glossary(sources, extra)
 
 
