@@ -250,3 +250,12 @@ def test_names_without_chinese_keep_english_but_their_lists_take_chinese_punctua
     assert g("Agreeableness") == "Agreeableness"
     shipped = stage_glossary(None)
     assert shipped("Result application and Performance evaluation") == "评价结果应用和绩效评价"
+
+
+def test_a_name_wrapped_over_lines_is_translated_whole_and_the_numbers_line_kept():
+    from analysis.build.notebook import stage_glossary
+
+    g = stage_glossary(None)
+    assert g.lookup("Organisation and\nstaffing\n10% · 3.37") == "组织与人员\n10% · 3.37"
+    assert g.lookup("Information\nsystems") == "信息化"
+    assert g.lookup("Information\nno such words") is None

@@ -149,10 +149,18 @@ class Glossary:
         """
         t = text.strip()
         if "\n" in t:                                       # a figure label over several lines
-            lines = [self.lookup(line) for line in t.split("\n")]
-            if all(x is not None for x in lines):
-                return "\n".join(lines)
-            return self.lookup(" ".join(t.split()))           # a label wrapped to fit: translate it whole
+            lines = t.split("\n")
+            out, i = [], 0
+            while i < len(lines):                            # the longest run of lines the glossary knows as one
+                for j in range(len(lines), i, -1):            # text (a name wrapped to fit), then the next run
+                    hit = self.lookup(" ".join(" ".join(lines[i:j]).split()))
+                    if hit is not None:
+                        out.append(hit)
+                        i = j
+                        break
+                else:
+                    return None
+            return "\n".join(out)
         t = " ".join(t.split())
         if re.match(r"^(?:tab|fig|sec|eq):\S+$", t):
             return t
