@@ -150,6 +150,9 @@ class Glossary:
         t = text.strip()
         if "\n" in t:                                       # a figure label over several lines
             lines = t.split("\n")
+            each = [self.lookup(line) for line in lines]     # line by line where every line is known
+            if all(x is not None for x in each):
+                return "\n".join(each)
             out, i = [], 0
             while i < len(lines):                            # the longest run of lines the glossary knows as one
                 for j in range(len(lines), i, -1):            # text (a name wrapped to fit), then the next run
