@@ -383,6 +383,9 @@ def test_result_rule_edges():
     assert ra.loc["中", "n_assessed"] == 4 - 1 and ra.loc["中", "n_compliant"] == 1
     assert ra.loc["中", "n_not_applicable"] == 1
     assert ra.loc["差", "n_compliant"] == 1 and ra.loc["差", "n_assessed"] == 2
+    # a recorded cut that misses the rule: -9.9 % for 中 (the -10 % cut complies), -50 % for 差
+    assert ra.loc["中", "n_cut_short"] == 1 and ra.loc["差", "n_cut_short"] == 1
+    assert ra.loc["overall", "n_cut_short"] == 2
 
 
 # --------------------------------------------------------------------------------------

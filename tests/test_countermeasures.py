@@ -70,3 +70,17 @@ def test_a_driver_that_already_performs_well_is_not_given_more_resources(lang):
     assert measure["PA"] == cat["quadrants"]["possible overkill"][lang]
     assert measure["TG"] == cat["quadrants"]["keep up the good work"][lang]
     assert cat["constructs"]["PA"][lang] not in measure["PA"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_drivers_of_one_well_served_quadrant_share_one_row(lang):
+    """Four 'possible overkill' drivers are one piece of advice, not four copies of it."""
+    cat = countermeasures.load_catalogue()
+    ipa = _ipa({"RA": "concentrate here", "MO": "possible overkill", "OS": "low priority", "IS": "possible overkill",
+                "TG": "possible overkill", "PA": "keep up the good work"})
+    table = countermeasures.countermeasure_table(ipa, None, cat, lang=lang)
+    overkill = table[table["measure"] == cat["quadrants"]["possible overkill"][lang]]
+    assert len(overkill) == 1 and overkill["key"].iloc[0] == "MO+IS+TG"
+    assert overkill["evidence"].iloc[0].count("(possible overkill)") == 3
+    assert list(table["key"]) == ["RA", "MO+IS+TG", "OS", "PA"]
+    assert list(table["order"]) == [1, 2, 3, 4]

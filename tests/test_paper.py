@@ -157,6 +157,15 @@ def test_every_parameter_has_a_chinese_meaning():
     assert all(re.search(r"[\u4e00-\u9fff]", v) for v in zh.values())
 
 
+def test_every_parameter_has_an_english_meaning():
+    """The appendix's parameter table takes its meanings from params.yaml's comments: none is empty."""
+    from analysis.build.paper import parameter_descriptions
+    from analysis.core.params import DEFAULTS
+
+    notes = parameter_descriptions(ROOT / "params.yaml")
+    assert sorted(k for k in DEFAULTS if not notes.get(k)) == []
+
+
 def test_the_chinese_parameter_table_is_chinese(tmp_path):
     from analysis.build.paper import write_parameter_table
 

@@ -55,4 +55,6 @@ def test_latex_text_and_p_text():
     assert fmt.latex_text("α ≥ .70 & χ²") == r"$\alpha$ $\geq$ .70 \& $\chi^2$"
     assert fmt.latex_text("√AVE") == r"$\sqrt{\mathrm{AVE}}$"
     assert fmt.latex_text("a < b", {"<": "$<$"}) == "a $<$ b"
+    # straight quotes open and close (a bare " prints as a closing quote on both sides)
+    assert fmt.latex_text('the rule "pay for results" applies') == "the rule ``pay for results'' applies"
     assert fmt.p_text(0.0004) == "< .001" and fmt.p_text(0.034) == "= .034"

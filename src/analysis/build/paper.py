@@ -581,7 +581,7 @@ def appendix_tex(stages: dict, versions: Mapping[str, str], python: str, tex: st
 
 _APPENDIX_TEXT = {
     "en": {"section": "Provenance, environment and inputs",
-           "intro": ("Every exhibit of this paper, the notebook that makes it (its stage in \\texttt{stages.toml}) and "
+           "intro": ("The table below lists every exhibit of this paper, the notebook that makes it (its stage in \\texttt{stages.toml}) and "
                      "the file that holds its numbers; every number of the text links to its row of the registry "
                      "(Appendix~\\ref{sec:registry}), every figure's source line and every number of a table to the "
                      "exhibit's row here."),
@@ -598,7 +598,7 @@ _APPENDIX_TEXT = {
                            "applicable} belongs to a section that these data or this instrument do not have, was "
                            "written empty to keep the build whole, and is not in the paper.")},
     "zh": {"section": "来源、计算环境与输入数据",
-           "intro": ("本文的每一幅图和每一张表、生成它的笔记本（即其在 \\texttt{stages.toml} 中的分析阶段）以及保存其数值的文件；"
+           "intro": ("下表列出本文的每一幅图和每一张表、生成它的笔记本（即其在 \\texttt{stages.toml} 中的分析阶段）以及保存其数值的文件；"
                      "正文中的每个数值都链接到登记表（附录~\\ref{sec:registry}）中的对应行，每幅图的来源行和表格中的每个数值"
                      "都链接到本附录中该图表所在的行。各分析阶段只运行一次，以参数 lang 指定的语言运行（见登记表中各阶段的参数）；中文版的表格、"
                      "数值宏和图形是同一次运行的结果经术语表（\\texttt{src/analysis/exhibits/zh.py}）翻译后的副本："

@@ -33,8 +33,8 @@ _TEXT = {
     "en": {"section": "Registry of exhibits and generated numbers", "stages": "Stages: notebook, parameters and inputs",
            "exhibits": "Exhibits: every figure and table", "numbers": "Generated numbers: macro, value, stage, file and key",
            "intro": ("Every number the text prints is a link to its row below, every number of a table or its "
-                     "caption a link to its table's row: the row names the stage that wrote it, its notebook, the "
-                     "results file and the key that hold the unrounded value. The stages' parameters and the "
+                     "caption a link to its table's row: the row names the stage that wrote it (a stage is named "
+                     "after its notebook), the results file and the key that hold the unrounded value. The stages' parameters and the "
                      "SHA-256 of every input they read (the first twelve hexadecimal digits) come from the "
                      "build's own records (\\texttt{build/provenance/}); the same registry is written as "
                      "\\texttt{paper/\\allowbreak generated/\\allowbreak registry.json}."),
@@ -43,8 +43,8 @@ _TEXT = {
            "cells": "cells: same row and column"},
     "zh": {"section": "图表与生成数值登记表", "stages": "分析阶段：笔记本、参数与输入", "exhibits": "图表：全部图与表",
            "numbers": "生成数值：宏、数值、阶段、文件与键",
-           "intro": ("正文中每个数值都链接到下表中的对应行，表格及其标题中的数值链接到该表所在的行：每行列出写出该数值的分析阶段、"
-                     "其笔记本，以及保存未经舍入数值的结果文件与键。各阶段的参数及其读取的每个输入文件的SHA-256"
+           "intro": ("正文中每个数值都链接到下表中的对应行，表格及其标题中的数值链接到该表所在的行：每行列出写出该数值的分析阶段"
+                     "（分析阶段以其笔记本命名），以及保存未经舍入数值的结果文件与键。各阶段的参数及其读取的每个输入文件的SHA-256"
                      "（前十二位十六进制数字）取自构建过程自身的记录（\\texttt{build/\\allowbreak provenance/}）；同一登记表亦写入"
                      "\\texttt{paper/\\allowbreak generated/\\allowbreak registry.json}。"),
            "h_stage": "阶段 & 参数 & 输入（SHA-256）", "h_exhibit": "图表 & 阶段 & 文件",

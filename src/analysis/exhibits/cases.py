@@ -737,6 +737,8 @@ def result_use_values(compliance: pd.DataFrame, wide: pd.DataFrame, n_mid_poor: 
         "nRuleGraded": int(ov.loc["overall", "n_graded"]), "nRuleAssessed": int(ov.loc["overall", "n_assessed"]),
         "nRuleNotAssessable": int(ov.loc["overall", "n_not_applicable"]),
         "nRuleCompliant": int(ov.loc["overall", "n_compliant"]),
+        "nMediumGraded": int(ov.loc["中", "n_graded"]), "nMediumCompliant": int(ov.loc["中", "n_compliant"]),
+        "nMediumCutRecorded": int(wide.loc["中", "压减"]), "nMediumCutShort": int(ov.loc["中", "n_cut_short"]),
         "pctRuleCompliant": 100 * ov.loc["overall", "share_compliant"], "nMediumAssessed": int(ov.loc["中", "n_assessed"]),
         "pctRuleCompliantMedium": 100 * ov.loc["中", "share_compliant"], "nPoorAssessed": int(ov.loc["差", "n_assessed"]),
         "pctRuleCompliantPoor": 100 * ov.loc["差", "share_compliant"], "nMediumRectified": int(wide.loc["中", "整改"]),

@@ -327,12 +327,17 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
     Returns
     -------
     str
-        LaTeX text.
+        LaTeX text; a pair of straight double quotes becomes LaTeX's opening and closing quotes
+        (a bare ``"`` prints as a closing quote on both sides).
     """
     out = latex_escape(text)
     for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
         out = out.replace(symbol, command)
-    return out
+    return _QUOTED.sub(r"``\1''", out)
+
+
+#: Text between two straight double quotes on one line.
+_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
 def and_list(parts: Any, lang: str = "en") -> str:

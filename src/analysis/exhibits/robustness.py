@@ -151,7 +151,7 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
             return "---"
         if key in ("on_matched", "top_share"):
             return f"{100 * v:.1f}"
-        return f"{v:.2f}" if key == "inflation" else f"{v:.3f}"
+        return _signed(v, 2) if key == "inflation" else _signed(v, 3)
 
     for _, g in s[s["key"] != "omega"].groupby("_f", sort=True):
         rows.append({"Result": f"\\textit{{{FAMILY_HEADINGS[g['family'].iloc[0]]}}}", "Default": "", "Range": "",
@@ -163,7 +163,11 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
             if key in ("top_cause", "top_set", "root_causes", "quadrant"):
                 default = QUADRANT_LABELS.get(r["default"], r["default"]) if isinstance(r["default"], str) else "---"
                 modal = QUADRANT_LABELS.get(r["modal"], r["modal"])
-                rng, kept = f"{int(r['n_distinct'])}; mostly {modal}", _pct(r["share_kept"])
+                # "always X" when every specification gives one answer; otherwise the count of answers and the
+                # most frequent one ("most often", not "mostly": the modal answer can be far from a majority).
+                n_answers = int(r["n_distinct"])
+                rng = f"always {modal}" if n_answers == 1 else f"{n_answers}; most often {modal}"
+                kept = _pct(r["share_kept"])
             elif key == "alpha" and target in omega.index:
                 o = omega.loc[target]
                 default = f"{number(key, r['default'])} / {number(key, o['default'])}"
@@ -197,7 +201,15 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
 
 
 #: Symbols the body font lacks that :data:`analysis.exhibits.format.LATEX_SYMBOLS` does not cover.
-_EXTRA_SYMBOLS = {"φ": r"$\varphi$", "β": r"$\beta$", "<": "$<$", ">": "$>$"}
+_EXTRA_SYMBOLS = {"φ": r"$\varphi$", "β": r"$\beta$", "<": "$<$", ">": "$>$", "−": "$-$"}
+
+
+def _signed(value: float, digits: int) -> str:
+    """A number with a proper minus sign (Unicode, made LaTeX by :func:`_tex`); rounding to zero is never negative."""
+    text = f"{float(value):.{digits}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else "−" + text[1:]
+    return text
 
 
 def _tex(text: Any) -> str:
@@ -405,7 +417,7 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
         ax.scatter(d, 100 * curve.loc[d, "value"], s=40, facecolors="none", edgecolors=colors[3], zorder=4,
                    label="default")
     ax.set_ylabel(f"Share of R² of {labels.get(default_top, default_top)} (%)")
-    ax.set_title("Root cause: LMG share across specifications", fontsize=8)
+    ax.set_title("Most important driver: LMG share across specifications", fontsize=8)
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.2 * (hi - lo))              # headroom: the legend sits above the intervals
     ax.legend(fontsize=6, frameon=False, loc="upper left", ncol=2)
@@ -450,7 +462,7 @@ def _review_names(rows: Sequence[tuple[str, pd.Series]]) -> list[str]:
 
 def _dashboard(ax, rows: Sequence[tuple[str, pd.Series]], x: np.ndarray, color: str,
                names: Sequence[str] | None = None) -> None:
-    """The lower panel of a specification curve: one row per choice, a dot where a specification makes it."""
+    """The lower panel of a specification curve: one row per choice, a square where a specification makes it."""
     names = list(names or [r[0] for r in rows])
     for k, (_, mask) in enumerate(rows):
         m = np.asarray(mask, dtype=bool)
@@ -581,7 +593,7 @@ def recovery_table(summary: pd.DataFrame, conf_level: float) -> Table:
         digits = 2 if r["quantity"].startswith("inflation") else 3
         star = "*" if r["verdict"] != "within" else ""
         rows.append({"Quantity": f"{QUANTITY_LABELS[r['quantity']]} ({INTERVAL_LABELS[r['interval']]})",
-                     "n": int(r["n"]), "Bias (MCSE)": f"{r['bias']:.{digits + 1}f} ({r['bias_mcse']:.{digits + 1}f})",
+                     "n": int(r["n"]), "Bias (MCSE)": f"{_signed(r['bias'], digits + 1)} ({r['bias_mcse']:.{digits + 1}f})",
                      "Mean |bias|": f"{r['abs_bias']:.{digits + 1}f}", "RMSE": f"{r['rmse']:.{digits}f}",
                      "Coverage % (MCSE)": f"{100 * r['coverage']:.1f}{star} ({100 * r['coverage_mcse']:.1f})",
                      "CI width": f"{r['ci_width']:.{digits}f}"})
@@ -878,11 +890,13 @@ def recovery_figure(summary: pd.DataFrame, conf_level: float, colors: Sequence[s
     matplotlib.figure.Figure
         Three panels: the mean absolute bias over targets relative to the mean population value (in %),
         the RMSE relative to it (in %), and coverage (in %) with the nominal level and the Monte Carlo band
-        for one interval per replication.
+        for one interval per replication; a ring marks a coverage outside its own row's band (pooled rows
+        count more independent intervals, so their band is narrower).
     """
     checks = coverage_checks(summary, conf_level)
     fig, axes = plt.subplots(1, 3, figsize=(7.4, 2.9))
     combos = list(dict.fromkeys(zip(checks["quantity"], checks["interval"])))
+    rings = False
     for k, (q, interval) in enumerate(combos):
         g = checks[(checks["quantity"] == q) & (checks["interval"] == interval)].sort_values("n")
         color = colors[k % len(colors)]
@@ -895,6 +909,13 @@ def recovery_figure(summary: pd.DataFrame, conf_level: float, colors: Sequence[s
             axes[1].plot(g["n"], 100 * g["rmse"] / rel, marker="o", ms=3, color=color)
         axes[2].plot(g["n"], 100 * g["coverage"], marker="o", ms=3, color=color,
                      ls="--" if interval == "duhachek" else "-", label=name if interval == "duhachek" else None)
+        # the grey band is one interval per replication's; a pooled row has its own, narrower band
+        # (coverage_checks): a ring marks the points outside their own band (starred in the table)
+        out = g[g["verdict"] != "within"]
+        if len(out):
+            axes[2].scatter(out["n"], 100 * out["coverage"], s=40, facecolors="none", edgecolors="black",
+                            lw=0.7, zorder=4, label=None if rings else "outside its own Monte Carlo band")
+            rings = True
     reps = int(checks["reps"].min())
     lo, hi = coverage_band(reps, conf_level)
     axes[2].axhline(100 * conf_level, color="grey", lw=0.8)

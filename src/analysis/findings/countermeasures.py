@@ -112,7 +112,8 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
     first, then the case findings whose rule fires, then the other drivers. An other
     driver gets its construct's measure only in the "low priority" quadrant (weak but less
     important), marked as second in line; in "keep up the good work" and "possible
-    overkill" it gets the catalogue's ``quadrants`` advice instead (no new resources).
+    overkill" it gets the catalogue's ``quadrants`` advice instead (no new resources), one row per
+    quadrant for all its drivers (key ``"MO+IS"``, their evidence joined by "; ").
     Drivers without a measure in the catalogue are left out.
 
     Parameters
@@ -180,6 +181,7 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
                 rows.append({"basis": "case finding", "key": key, "measure": catalogue["cases"][key][lang],
                              "evidence": evidence[key][0], "table": evidence[key][1]})
     advice = catalogue.get("quadrants", {})
+    shared: dict[str, dict] = {}      # quadrant → the one row of its drivers (one piece of advice for all)
     for _, r in ipa[ipa["quadrant"] != "concentrate here"].iterrows():
         row = construct_row(r, "other driver")
         if not row:
@@ -190,7 +192,13 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
         if r["quadrant"] == "low priority":
             row["measure"] = (said or "") + row["measure"]
         elif said:
+            if r["quadrant"] in shared:
+                first = shared[r["quadrant"]]
+                first["key"] += "+" + row["key"]
+                first["evidence"] += "; " + row["evidence"]
+                continue
             row["measure"] = said
+            shared[r["quadrant"]] = row
         rows.append(row)
     out = pd.DataFrame(rows, columns=["basis", "key", "measure", "evidence", "table"])
     out.insert(0, "order", range(1, len(out) + 1))

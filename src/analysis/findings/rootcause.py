@@ -889,11 +889,15 @@ def _place_labels(ax, x, y, texts, colours) -> None:
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
-    offsets = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
-               (-5, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
-               (9, 0, "left", "center"), (-9, 0, "right", "center")]
+    near = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
+            (-5, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
+            (9, 0, "left", "center"), (-9, 0, "right", "center")]
+    # the same eight directions twice as far, for a point crowded by its neighbours
+    offsets = near + [(2 * dx, 2 * dy, ha, va) for dx, dy, ha, va in near]
+    fig.canvas.draw()       # settle the layout first: the clash test reads display coordinates
     pts = ax.transData.transform(np.column_stack([x, y]))
-    taken = [(px - 4, py - 4, px + 4, py + 4) for px, py in pts]     # marker boxes, display units
+    r = 1.2 * np.sqrt(36.0) / 2 * fig.dpi / 72      # a default marker's half width (36 pt²) and a margin, in pixels
+    taken = [(px - r, py - r, px + r, py + r) for px, py in pts]     # marker boxes, display units
     for k, (txt, col) in enumerate(zip(texts, colours)):
         chosen = None
         for dx, dy, ha, va in offsets:

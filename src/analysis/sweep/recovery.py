@@ -786,7 +786,7 @@ def structure_summary(results: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 #: The criteria of the planning table: column of :func:`structure_summary` → what it asks.
 PLANNING_CRITERIA = {
     "p_structure": "stable factor structure (every construct's congruence ≥ .95)",
-    "p_top": "the true top root causes ranked first",
+    "p_top": "the two true top root causes ranked in the top two",
     "p_both": "both in the same sample",
 }
 

@@ -78,7 +78,9 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
         One row per grade and an ``overall`` row: ``grade``, ``rule``,
         ``n_graded``, ``n_not_applicable`` (no next-year change recorded,
         e.g. a one-off project that ended), ``n_assessed``, ``n_compliant``,
-        ``share_compliant``.
+        ``n_cut_short`` (assessed forms whose recorded use is a cut, 压减, that
+        does not satisfy the rule: a cut smaller than ``cut_pct``, or a cut where
+        差 asks for cancellation), ``share_compliant``.
     """
     require_columns(prepared, ["result_use", "next_budget_change_pct"], "the table")
     g = basis_grade(prepared, basis, grade_source)
@@ -87,7 +89,8 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
     rules = {"中": (f"next budget cut by >= {abs(cut_pct):g}% (or cancelled)", cancelled | (change <= cut_pct + 1e-9)),
              "差": ("project cancelled (取消 / change <= -100%)", cancelled)}
     rows = []
-    tot = {"n_graded": 0, "n_not_applicable": 0, "n_assessed": 0, "n_compliant": 0}
+    tot = {"n_graded": 0, "n_not_applicable": 0, "n_assessed": 0, "n_compliant": 0, "n_cut_short": 0}
+    recorded_cut = prepared["result_use"].eq("压减")
     for grade in grades:
         if grade not in rules:
             raise ValueError(f"the Shandong rule is assessed for 中 and 差, not {grade!r}")
@@ -96,7 +99,8 @@ def result_application(prepared: pd.DataFrame, *, basis: str = "review_else_self
         applicable = m & change.notna()
         row = {"grade": grade, "rule": text, "n_graded": int(m.sum()),
                "n_not_applicable": int((m & change.isna()).sum()), "n_assessed": int(applicable.sum()),
-               "n_compliant": int((applicable & ok).sum())}
+               "n_compliant": int((applicable & ok).sum()),
+               "n_cut_short": int((applicable & recorded_cut & ~ok).sum())}
         row["share_compliant"] = row["n_compliant"] / row["n_assessed"] if row["n_assessed"] else np.nan
         rows.append(row)
         for k in tot:
