@@ -24,12 +24,13 @@ BUILD := build
 NBOUT := $(BUILD)/notebooks
 PARAMS := $(BUILD)/params.yaml
 # Debian packages of the paper build: XeLaTeX with xeCJK (Chinese), latexmk,
-# booktabs/threeparttable (latex-extra), Latin Modern, the ZapfDingbats metrics
+# booktabs/threeparttable (latex-extra), the GB/T 7714 reference style of the Chinese edition
+# (bibtex-extra), Latin Modern, the ZapfDingbats metrics
 # hyperref loads under XeTeX (fonts-recommended) and the Noto CJK fonts (also
 # used by the figures); poppler-utils lets the tests read the PDF's text.
 # tests/test_tex_packages.py proves the list complete: every file the paper
 # build reads belongs to one of these packages or to one they depend on.
-TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex texlive-bibtex-extra \
                 texlive-lang-chinese texlive-lang-cjk lmodern latexmk fonts-noto-cjk poppler-utils
 export PYTHONDONTWRITEBYTECODE :=
 export UV_PYTHON_DOWNLOADS := never
