@@ -143,7 +143,7 @@ def test_the_provenance_appendix_lists_every_exhibit_the_environment_and_the_inp
         for name in stage.outputs.get("figures", ()) + stage.outputs.get("tables", ()):
             assert name.replace("_", "\\_\\allowbreak{}") in tex, name
     assert "\\label{tab:provenance}" in tex and "\\label{tab:environment}" in tex and "\\label{tab:checksums}" in tex
-    assert "2.\\allowbreak{}3.\\allowbreak{}3" in tex and "ab" * 16 in tex
+    assert "2.3.3" in tex and "ab" * 16 in tex  # a version (a number) is not broken
 
 
 def test_every_parameter_has_a_chinese_meaning():

@@ -348,9 +348,10 @@ def breakable(tex: str) -> str:
     Returns
     -------
     str
-        ``tex`` with ``\allowbreak{}`` after each of those characters.
+        ``tex`` with ``\allowbreak{}`` after each of those characters, except inside a number: a
+        decimal point between digits (``0.85``, a version ``2.2.3``) and a minus sign before one.
     """
-    return re.sub(r"(/|\\_|\.|-)", lambda m: m.group(1) + r"\allowbreak{}", tex)
+    return re.sub(r"(/|\\_|(?<!\d)\.|\.(?!\d)|-(?!\d))", lambda m: m.group(1) + r"\allowbreak{}", tex)
 
 
 def check_log(log: Path, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[str]:

@@ -128,6 +128,15 @@ def linked_macros(generated: Path) -> list[str]:
     return names
 
 
+def _plain(value: Any) -> str:
+    """A parameter as params.yaml writes it: a group as ``{member: value, ...}``, without Python's quotes."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return str(value)
+
+
 def _esc(text: Any) -> str:
     from analysis.build.paper import breakable
     from analysis.exhibits.format import latex_escape
@@ -163,7 +172,7 @@ def appendix_tex(registry: dict[str, Any], linked: list[str], lang: str = "en") 
     head = LONGTABLE_HEAD
     stage_rows = []
     for name, s in registry["stages"].items():
-        params = "; ".join(f"{k} = {v}" for k, v in s["parameters"].items())
+        params = "; ".join(f"{k} = {_plain(v)}" for k, v in s["parameters"].items())
         inputs = "; ".join(f"{f} {h[:12]}" for f, h in s["inputs"].items())
         stage_rows.append(f"\\texttt{{{_esc(name)}}} & {_esc(params)} & {_esc(inputs)} \\\\")
     number_rows = []

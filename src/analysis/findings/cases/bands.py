@@ -70,11 +70,11 @@ EVALUATOR_EN: dict[str, str] = {"self": "Self-evaluation", "review": "Review"}
 _TEXT = {
     "zh": {"mean_of_two": "自评分与复核分的均值", "difference": "自评分 − 复核分", "bias": "平均差",
            "loa": "95% 一致性界限", "self_grade": "自评等级", "review_grade": "复核等级", "execution": "预算执行率",
-           "lost_points": "失分合计", "cumulative": "累计占比", "n": "项目数"},
+           "lost_points": "失分合计", "cumulative": "累计占比", "n": "评价表数"},
     "en": {"mean_of_two": "Mean of self and review score", "difference": "Self − review score", "bias": "Mean difference",
            "loa": "95% limits of agreement", "self_grade": "Self-evaluation grade", "review_grade": "Review grade",
            "execution": "Budget execution rate", "lost_points": "Points lost", "cumulative": "Cumulative share",
-           "n": "Projects"},
+           "n": "Number of forms"},
 }
 
 
