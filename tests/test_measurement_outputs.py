@@ -115,8 +115,10 @@ def test_efa_places_items_with_their_construct(codebook):
 LATEX_COMMANDS = {"input", "section", "subsection", "paragraph", "label", "ref", "citep", "citet", "simnote",
                   "texttt", "alpha", "omega", "rho", "geq", "begin", "end", "centering", "includegraphics",
                   "linewidth", "caption", "ifsimulated", "fi", "emph", "textit", "citealp",
-                  "plural", "figsource", "else", "optlist", "twin", "covrange", "outcomeLc"}
-# main.tex defines \\plural, \\optlist, \\twin, \\covrange, \\outcomeLc; provenance.tex \\figsource
+                  "plural", "figsource", "else", "optlist", "twin", "covrange", "outcomeLc", "countcase",
+                  "cnt", "Cnt", "cntnone"}
+# main.tex defines \\plural, \\optlist, \\twin, \\covrange, \\outcomeLc, \\countcase, \\cnt, \\Cnt,
+# \\cntnone; provenance.tex \\figsource
 
 
 @pytest.mark.parametrize("section,stage", [("reliability", "reliability"), ("factors", "factors")])
