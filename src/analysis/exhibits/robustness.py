@@ -78,19 +78,20 @@ FAMILY_HEADINGS = {"reliability": "Reliability", "cfa": "Confirmatory factor ana
                    "inflation": "Self-evaluation inflation"}
 _KEY_LABELS = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
                "on_matched": "items on their construct's factor", "phi_mean": "mean φ with the codebook structure",
-               "top_cause": "top root cause (LMG or β)", "top_set": "two leading causes",
-               "root_causes": "IPA root causes", "quadrant": "IPA quadrant", "top_share": "share of R² of the top cause",
+               "top_cause": "most important driver (LMG or β)", "top_set": "two most important drivers",
+               "root_causes": "IPA root causes", "quadrant": "IPA quadrant", "top_share": "share of R² of the most important driver",
                "inflation": "inflation Δ (points)"}
 #: The key results' names in Chinese (the Chinese note of the robustness table).
 _KEY_LABELS_ZH = {"alpha": "α", "omega": "ω", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
                   "on_matched": "落在其构念因子上的题项", "phi_mean": "与编码手册结构的平均φ",
-                  "top_cause": "首要根源（LMG或β）", "top_set": "居前两位的根源", "root_causes": "IPA根本原因",
-                  "quadrant": "IPA象限", "top_share": "首要根源的R²份额", "inflation": "虚高Δ（分）"}
+                  "top_cause": "最重要的影响因素（LMG或β）", "top_set": "最重要的两个影响因素", "root_causes": "IPA根本原因",
+                  "quadrant": "IPA象限", "top_share": "最重要影响因素的R²份额", "inflation": "虚高Δ（分）"}
 #: The conclusions of ``analysis.sweep.robustness.CONCLUSIONS`` in Chinese ("α on the same side of .70" by pattern).
 _CONCLUSIONS_ZH = {"same verdict": "判断相同",
                    "every item on its construct's factor, or not, as the default":
                        "与默认设定一样，每个题项都（或并非都）落在其构念的因子上",
-                   "the same top root cause": "首要根源相同", "the same two leading causes": "居前两位的根源相同",
+                   "the same most important driver": "最重要的影响因素相同",
+                   "the same two most important drivers": "最重要的两个影响因素相同",
                    "the same IPA root causes": "IPA根本原因相同", "the same IPA quadrant": "IPA象限相同",
                    "the interval above 0 or not, as the default": "与默认设定一样，区间位于（或不位于）0以上"}
 
@@ -405,8 +406,8 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
     ax = axes[0, 0]
     x = np.arange(len(curve))
     same = curve["label_top"].eq(default_top).to_numpy()
-    for mask, color, name in ((same, colors[0], f"top cause {labels.get(default_top, default_top)}"),
-                              (~same, colors[1], "another top cause")):
+    for mask, color, name in ((same, colors[0], f"most important: {labels.get(default_top, default_top)}"),
+                              (~same, colors[1], "another driver most important")):
         if mask.any():
             ax.errorbar(x[mask], 100 * curve.loc[mask, "value"],
                         yerr=[100 * (curve.loc[mask, "value"] - curve.loc[mask, "ci_low"]),

@@ -614,7 +614,7 @@ CONCLUSIONS = {
     "cfi": "same verdict", "tli": "same verdict", "rmsea": "same verdict", "srmr": "same verdict",
     "on_matched": "every item on its construct's factor, or not, as the default",
     "phi_min": "", "phi_mean": "",
-    "top_cause": "the same top root cause", "top_set": "the same two leading causes",
+    "top_cause": "the same most important driver", "top_set": "the same two most important drivers",
     "top_share": "", "share": "",
     "root_causes": "the same IPA root causes", "quadrant": "the same IPA quadrant",
     "inflation": "the interval above 0 or not, as the default",
