@@ -114,6 +114,10 @@ def test_dept_losses_and_inflation_tables(results):
     dept = results["departments"]
     dl = X.dept_losses_table(dept.l1_losses)
     assert dl.frame["Years"].str.fullmatch(r"\d{4}–\d{4}").all()
+    # a known first-level label gets its English name beside the Chinese; a free-text one stays as it is
+    assert set(dl.frame["Label"]) >= {"Input (投入)", "Social effect (社会效应)"}
+    odd = dept.l1_losses.assign(label=["自定义指标"] + list(dept.l1_losses["label"].iloc[1:]))
+    assert X.dept_losses_table(odd).frame["Label"].iloc[0] == "自定义指标"
     rows = X.inflation_rows(0.9, 85)
     assert rows[2][0] == "Mean Δ, 90% CI low" and rows[12][0] == "% self ≥ 85 (reviewed)"
     with pytest.raises(ValueError, match="conf_level"):

@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.core.checks import check_conf_level, check_lang, require_columns
 from analysis.exhibits.format import fmt_number, fmt_p, latex_text, p_text
 from analysis.exhibits.table import Table, Values
-from analysis.findings.cases import (FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS, RESULT_USE_EN, BlandAltman,
+from analysis.findings.cases import (DEPT_L1_EN, FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS, RESULT_USE_EN, BlandAltman,
                                      DepartmentSummary, GradeAgreement, HighScoreLowExecution, count_data_errors,
                                      kappa_label, level_one_weights, results_weight, slowest_group, widest_gap,
                                      wilson_interval)
@@ -306,7 +306,9 @@ def dept_losses_table(l1_losses: pd.DataFrame) -> Table:
     Table
     """
     dl = l1_losses
-    frame = pd.DataFrame({"Label": dl["label"], "Years": [f"{a}–{b}" for a, b in zip(dl["first_year"], dl["last_year"])],
+    # a known label gets its English name, the Chinese beside it (the glossary maps the pair back to the Chinese)
+    label = [f"{DEPT_L1_EN[x]} ({x})" if x in DEPT_L1_EN else x for x in dl["label"]]
+    frame = pd.DataFrame({"Label": label, "Years": [f"{a}–{b}" for a, b in zip(dl["first_year"], dl["last_year"])],
                           "Max points": dl["max_points"].map(lambda v: f"{v:g}"), "$n$": dl["n"],
                           r"Loss rate \%": dl["loss_rate"].map(_pct),
                           r"Share of loss \%": dl["share_of_loss_in_framework"].map(_pct)})

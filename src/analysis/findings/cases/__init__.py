@@ -65,7 +65,7 @@ by ≥ 10 %, 差 cancelled.
 
 from analysis.findings.cases.agreement import (KAPPA_BENCHMARKS, BlandAltman, GradeAgreement, bland_altman,
                                                grade_crosstab, inflation_summary, kappa_label)
-from analysis.findings.cases.bands import (CASE_RULES, EVALUATOR_EN, FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS,
+from analysis.findings.cases.bands import (CASE_RULES, DEPT_L1_EN, EVALUATOR_EN, FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS,
                                            GRADE_EN, GRADES, RESULT_USE_EN, REVIEW_TYPE_EN, SHANDONG_RULE,
                                            grade_from_score, validate_bands)
 from analysis.findings.cases.departments import (DepartmentSummary, department_l1_points, department_summary,
@@ -87,7 +87,7 @@ from analysis.findings.cases.results_use import (basis_grade, n_graded_medium_or
 from analysis.findings.cases.scores import level_one_weights, results_weight, score_from_indicators, validate_weights
 
 __all__ = [
-    "CASE_RULES", "DATA_ERROR_CHECKS", "EVALUATOR_EN", "FLAG_COLUMNS", "FUND_SOURCE_EN", "FUNCTION_CLASS_EN",
+    "CASE_RULES", "DATA_ERROR_CHECKS", "DEPT_L1_EN", "EVALUATOR_EN", "FLAG_COLUMNS", "FUND_SOURCE_EN", "FUNCTION_CLASS_EN",
     "GRADE_BANDS", "GRADE_EN", "GRADES", "KAPPA_BENCHMARKS", "L1_POINT_COLUMNS", "PROJECT_COLUMNS", "RESULT_USE_EN",
     "REVIEW_TYPE_EN", "SHANDONG_RULE",
     "BlandAltman", "DepartmentSummary", "GradeAgreement", "HighScoreLowExecution",

@@ -31,6 +31,13 @@ CASE_RULES: dict[str, float] = dict(DEFAULTS["case_rules"])
 #: Grades from best to worst.
 GRADES: tuple[str, ...] = ("优", "良", "中", "差")
 GRADE_EN: dict[str, str] = {"优": "Excellent", "良": "Good", "中": "Medium", "差": "Poor"}
+#: English names of the usual first-level labels of departmental overall evaluations: the 2013 common
+#: framework of the Ministry of Finance and the newer local versions (docs/background.md §2.3). The labels are
+#: free text in the data; one not listed here is printed as it is.
+DEPT_L1_EN: dict[str, str] = {"投入": "Input", "过程": "Process", "产出": "Output", "效果": "Outcome",
+                              "运行成本": "Running cost", "管理效率": "Management efficiency",
+                              "履职效能": "Duty effectiveness", "社会效应": "Social effect",
+                              "可持续发展": "Sustainability"}
 
 #: MoF grade bands (财预〔2020〕10号): ``lower`` is inclusive, ``upper`` exclusive except for the top band,
 #: which includes 100.
