@@ -1027,5 +1027,5 @@ def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, code
     ax.plot([], [], color=c_root, lw=1.6, label=txt["root"])
     ax.plot([], [], color=c_bone, lw=0.9, label=txt["other"])
     ax.legend(loc="upper right", fontsize=fs_rib, frameon=False)
-    ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize=7.5, color="0.4")
+    ax.text(-1.2, -3.55, txt["width"], ha="left", va="bottom", fontsize=fs_rib, color="0.4")
     return fig

@@ -56,7 +56,10 @@ def plot_bland_altman(ba: BlandAltman, *, lang: str = DEFAULTS["lang"], ax=None)
                label=f"{t['loa']} [{ba.loa_low:.1f}, {ba.loa_high:.1f}]")
     ax.set_xlabel(t["mean_of_two"])
     ax.set_ylabel(t["difference"])
-    ax.legend(loc="upper right", frameon=False)
+    # headroom above the upper limit, and matplotlib's "best" corner (the one covering fewest points)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.15 * (hi - lo))
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize="small")
     return fig
 
 
@@ -252,7 +255,8 @@ def plot_pareto_panels(loss_self: pd.DataFrame, loss_review: pd.DataFrame, *, la
     import matplotlib.pyplot as plt
 
     _text(lang)
-    fig, axes = plt.subplots(2, 1, figsize=(7.2, 8.4))
+    # the width of the paper's text block (160 mm), so that the tick labels print at their own size
+    fig, axes = plt.subplots(2, 1, figsize=(6.3, 8.0))
     for ax, (ev, losses) in zip(axes, [("self", loss_self), ("review", loss_review)]):
         plot_indicator_pareto(losses, lang=lang, ax=ax, vital_share=vital_share)
         n_ev = int(losses["n"].max())
