@@ -135,10 +135,10 @@ def test_section_has_no_typed_digits():
     assert not hits, f"digits typed by hand in cases.tex: {hits[:5]}"
 
 
-# LaTeX commands the section may use besides the generated macros (main.tex defines \\doc, \\plural and
-# \\casessimnote; provenance.tex defines \\ifcasessimulated and \\figsource).
+# LaTeX commands the section may use besides the generated macros (main.tex defines \\doc, \\plural,
+# \\countcase, \\cnt, \\cntnone and \\casessimnote; provenance.tex defines \\ifcasessimulated and \\figsource).
 SECTION_COMMANDS = {"Delta", "begin", "caption", "centering", "citep", "citet", "citealp", "doc", "end", "fi",
-                    "ifsimulated", "plural", "figsource",
+                    "ifsimulated", "plural", "figsource", "countcase", "cnt", "cntnone",
                     "includegraphics", "input", "kappa", "label", "linewidth", "ref", "section", "casessimnote", "ifcasessimulated",
                     "subsection", "texttt"}
 

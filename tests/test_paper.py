@@ -114,7 +114,7 @@ def test_every_figure_names_its_source_and_every_source_is_a_declared_figure():
 
     declared = {f for s in stages.load().values() for f in s.outputs.get("figures", ())}
     for tex in HAND_WRITTEN:
-        for block in re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", tex.read_text(encoding="utf-8"), flags=re.S):
+        for block in re.findall(r"\\begin\{(?:sideways)?figure\}.*?\\end\{(?:sideways)?figure\}", tex.read_text(encoding="utf-8"), flags=re.S):
             shown = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}.]+)\.pdf\}", block)
             sources = re.findall(r"\\figsource\{([^}]*)\}", block)
             assert shown and sorted(shown) == sorted(sources), f"{tex.name}: figure {shown} has source lines {sources}"
