@@ -57,4 +57,7 @@ def test_latex_text_and_p_text():
     assert fmt.latex_text("a < b", {"<": "$<$"}) == "a $<$ b"
     # straight quotes open and close (a bare " prints as a closing quote on both sides)
     assert fmt.latex_text('the rule "pay for results" applies') == "the rule ``pay for results'' applies"
+    assert fmt.latex_text("the 'concentrate here' drivers' shares") == "the `concentrate here' drivers' shares"
+    assert fmt.latex_text("each construct's items and the units' 'own' view") == \
+        "each construct's items and the units' `own' view"
     assert fmt.p_text(0.0004) == "< .001" and fmt.p_text(0.034) == "= .034"

@@ -327,17 +327,20 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
     Returns
     -------
     str
-        LaTeX text; a pair of straight double quotes becomes LaTeX's opening and closing quotes
-        (a bare ``"`` prints as a closing quote on both sides).
+        LaTeX text; a pair of straight double or single quotes becomes LaTeX's opening and closing
+        quotes (a bare ``"`` or ``'`` prints as a closing quote on both sides); apostrophes stay.
     """
     out = latex_escape(text)
     for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
         out = out.replace(symbol, command)
-    return _QUOTED.sub(r"``\1''", out)
+    return _SINGLE_QUOTED.sub(r"`\1'", _QUOTED.sub(r"``\1''", out))
 
 
 #: Text between two straight double quotes on one line.
 _QUOTED = re.compile(r'"([^"\n]*)"')
+#: Text between two straight single quotes: the opening one not after a letter or digit (an apostrophe,
+#: "the construct's", is left alone), the closing one not before one.
+_SINGLE_QUOTED = re.compile(r"(?<![\w`'])'([^'\n]+?)'(?![\w'])")
 
 
 def and_list(parts: Any, lang: str = "en") -> str:
