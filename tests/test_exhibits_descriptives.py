@@ -64,7 +64,9 @@ def test_sample_description_table_rows_and_note(sample):
     assert f.iloc[1]["Characteristic"] == r"\quad Finance bureau" and f.iloc[1]["$n$"] == "2"
     assert f.iloc[1][r"\%"] == "66.7"                             # 2 of the 3 who answered D1
     assert len(f) == 2 + 5 + len(sample[sample["variable"] == "D2"])
-    assert t.note.endswith("; 1 missing answers.")
+    assert t.note.endswith("; 1 missing answer.")
+    none = ex.sample_description_table(sample.assign(n_missing=0))
+    assert none.note.endswith("; no answer is missing.") and none.note_zh.endswith("无缺失回答。")
 
 
 def test_sample_text_modes_and_small_levels(sample):

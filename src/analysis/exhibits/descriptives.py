@@ -75,10 +75,12 @@ def sample_description_table(sample: pd.DataFrame) -> Table:
         for _, r in block.iterrows():
             rows.append({"Characteristic": r"\quad " + tex(r["level_en"]), "特征": tex(r["level_zh"]),
                          "$n$": str(int(r["n"])), r"\%": f"{100 * r['pct']:.1f}"})
+    missing = _n_missing(sample)
     return Table(pd.DataFrame(rows), caption="Respondents 受访者基本情况", raw=sample, column_format="llrr",
-                 escape=False, note=f"Percentages of the respondents who answered the question; "
-                                    f"{_n_missing(sample)} missing answers.",
-                 note_zh=f"百分比以回答该题的受访者为基数；缺失回答共{_n_missing(sample)}个。")
+                 escape=False, note="Percentages of the respondents who answered the question; "
+                                    + (f"{missing} missing {'answer' if missing == 1 else 'answers'}." if missing
+                                       else "no answer is missing."),
+                 note_zh="百分比以回答该题的受访者为基数；" + (f"缺失回答共{missing}个。" if missing else "无缺失回答。"))
 
 
 def sample_text(sample: pd.DataFrame, small_n: int = 20) -> str:
