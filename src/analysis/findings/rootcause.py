@@ -54,7 +54,7 @@ import textwrap
 
 from dataclasses import dataclass
 from math import factorial
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -856,7 +856,7 @@ def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours:
     xs = np.r_[table["performance"].to_numpy(float), pc]
     ys = np.r_[table["importance"].to_numpy(float), ic]
     dx, dy = (np.ptp(xs) or 1.0) * 0.15, (np.ptp(ys) or 1.0) * 0.15
-    ax.set_xlim(xs.min() - dx, xs.max() + 2 * dx)
+    ax.set_xlim(xs.min() - dx, xs.max() + 3 * dx)        # room on the right for the last label
     ax.set_ylim(ys.min() - dy, ys.max() + dy)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -877,6 +877,13 @@ def plot_ipa(table: pd.DataFrame, labels: Any = None, lang: str = "en", colours:
     return fig
 
 
+def _box_distance(box: tuple[float, float, float, float], point: Sequence[float]) -> float:
+    """Distance in display units from ``point`` to the rectangle ``box`` (x0, y0, x1, y1); 0 inside."""
+    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+    return float(np.hypot(dx, dy))
+
+
 #: A white box behind a point label, so that the dashed cut lines do not strike through it.
 _LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
 
@@ -884,40 +891,51 @@ _LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha"
 def _place_labels(ax, x, y, texts, colours) -> None:
     """Label points, trying a few offsets per point so that labels do not overlap.
 
-    Greedy: each label takes the first of eight candidate positions whose box does not
-    overlap a label or marker already placed (else the first candidate).
+    Greedy, in the order of the points: each label takes the first of sixteen candidate
+    positions (eight directions, near and twice as far) that overlaps no label or marker
+    already placed, lies inside the axes and is nearer its own point than any other (so
+    that a reader pairs it with the right point); when none qualifies, the candidate that
+    breaks the fewest of these rules (a written-by-hand layout engine: adjustText, the
+    library for this, is not on the project's dependency list and moves labels iteratively).
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
-    near = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
-            (-5, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
-            (9, 0, "left", "center"), (-9, 0, "right", "center")]
+    directions = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
+                  (-5, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
+                  (9, 0, "left", "center"), (-9, 0, "right", "center")]
     # the same eight directions twice as far, for a point crowded by its neighbours
-    offsets = near + [(2 * dx, 2 * dy, ha, va) for dx, dy, ha, va in near]
+    offsets = directions + [(2 * dx, 2 * dy, ha, va) for dx, dy, ha, va in directions]
     fig.canvas.draw()       # settle the layout first: the clash test reads display coordinates
     pts = ax.transData.transform(np.column_stack([x, y]))
     r = 1.2 * np.sqrt(36.0) / 2 * fig.dpi / 72      # a default marker's half width (36 pt²) and a margin, in pixels
     taken = [(px - r, py - r, px + r, py + r) for px, py in pts]     # marker boxes, display units
+    frame = ax.get_window_extent(renderer)                           # labels stay inside the axes
+
+    def faults(box: tuple[float, float, float, float], k: int) -> int:
+        overlaps = sum(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3]
+                       for i, t in enumerate(taken) if i != k)
+        distance = [_box_distance(box, p) for p in pts]
+        nearer = sum(distance[i] <= distance[k] + r for i in range(len(pts)) if i != k)
+        outside = not (frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1)
+        return 3 * overlaps + 2 * nearer + 2 * outside
+
     for k, (txt, col) in enumerate(zip(texts, colours)):
-        chosen = None
+        best = None
         for dx, dy, ha, va in offsets:
             ann = ax.annotate(txt, (x[k], y[k]), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
                               fontsize="small", color=col, zorder=4, bbox=_LABEL_BOX)
             bb = ann.get_window_extent(renderer)
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
-            clash = any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3]
-                        for i, t in enumerate(taken) if i != k)
-            if not clash:
-                chosen = (ann, box)
+            score = faults(box, k)
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, ann, box)
+            else:
+                ann.remove()
+            if score == 0:
                 break
-            ann.remove()
-        if chosen is None:
-            dx, dy, ha, va = offsets[0]
-            ann = ax.annotate(txt, (x[k], y[k]), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                              fontsize="small", color=col, zorder=4, bbox=_LABEL_BOX)
-            bb = ann.get_window_extent(renderer)
-            chosen = (ann, (bb.x0, bb.y0, bb.x1, bb.y1))
-        taken.append(chosen[1])
+        taken.append(best[2])
 
 
 def plot_cause_map(ipa_table: pd.DataFrame, importance_table: pd.DataFrame, codebook: Any, lang: str = "en",
