@@ -157,8 +157,8 @@ def test_truth_check_table(cb):
     truth["latent"]["means"]["MO"] = 2.0                                      # MO truly weak: quadrant differs
     t = rx.truth_check_table(rx.truth_check(truth, ri, ipa, performance), cb)
     f = t.frame.set_index("Driver")
-    assert f.loc[cb.label("TG", "en"), "Quadrant (true / est.)"] == "Keep up the good work / Concentrate here"
-    assert f.loc[cb.label("MO", "en"), "Quadrant (true / est.)"] == "Low priority / Possible overkill"
+    assert f.loc[cb.label("TG", "en"), "Quadrant (true / est.; one where equal)"] == "Keep up the good work / Concentrate here"
+    assert f.loc[cb.label("MO", "en"), "Quadrant (true / est.; one where equal)"] == "Low priority / Possible overkill"
     assert f.loc[cb.label("PA", "en"), r"Estimated \% [CI]"] == "37.5 [20.0, 45.0]"
     assert f.loc[cb.label("PA", "en"), "Rank (true / est.)"] == "2 / 2"
     empty = rx.truth_check_table(None, cb)

@@ -32,7 +32,7 @@ def data_status_sentence(simulated: bool, kind: str = "survey") -> tuple[str, st
     """
     if simulated:
         return ("SIMULATED stand-in data from a documented, seeded model; not the study's data.",
-                "模拟数据：由有文档说明、设定随机种子的模型生成，并非原研究数据。")
+                "模拟替代数据，由有文档说明、设定随机种子的模型生成，并非原研究数据。")
     if kind == "cases":
         return ("Case tables supplied by the user.", "用户提供的案例数据。")
     return ("Survey data supplied by the user.", "用户提供的调查数据。")

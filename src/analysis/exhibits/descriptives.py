@@ -296,9 +296,9 @@ def group_comparison_table(comparisons: pd.DataFrame, codebook: Any, lang: str =
                    for n, e in zip(comparisons["effect_name"], comparisons["effect"])]})
     groupings = list(dict.fromkeys(comparisons["grouping"]))
     caption = ("Construct scores by " + " and by ".join(_lower(tex(codebook.text(g, "en"))) for g in groupings)
-               + " 按" + "与".join(tex(codebook.text(g, "zh")) for g in groupings) + "比较")
+               + " 按" + "与".join(tex(_zh_noun(codebook.text(g, "zh"))) for g in groupings) + "比较")
     return Table(frame, caption=caption, raw=raw,
-                 caption_zh="按" + "与".join(tex(codebook.text(g, "zh")) for g in groupings) + "比较的构念得分",
+                 caption_zh="按" + "与".join(tex(_zh_noun(codebook.text(g, "zh"))) for g in groupings) + "比较的构念得分",
                  column_format="lllllll", escape=False, font_size="\\footnotesize",
                  note=("Welch's ANOVA when every group has $n \\geq$ 30 or passes Shapiro--Wilk ($p \\geq$ .05), "
                        "else Kruskal--Wallis; Holm correction across the constructs within each grouping; "
@@ -552,16 +552,22 @@ def problems_by_unit_table(tests: pd.DataFrame, codebook: Any, var: str, groupin
         "Min.\\ $E$": [f"{e:.2f}" if t else "---" for e, t in zip(tests["min_expected"], tested)],
         "$E<5$": [(f"{int(k)}/{int(c)}" + ("" if ok else "$^\\dagger$")) if t else "---"
                   for k, c, ok, t in zip(tests["n_expected_lt5"], n_cells, tests["cochran_lenient_ok"], tested)]})
-    g_en, g_zh = _lower(tex(codebook.text(grouping, "en"))), tex(codebook.text(grouping, "zh"))
+    g_en, g_zh = _lower(tex(codebook.text(grouping, "en"))), tex(_zh_noun(codebook.text(grouping, "zh")))
+    # the dagger's legend only where a test carries one
+    any_dagger = bool((~tests["cochran_lenient_ok"].astype(bool) & tested).any())
     return Table(frame, caption=f"Problems named, by {g_en} ($\\chi^2$ tests) 问题与{g_zh}", raw=raw,
                  caption_zh=f"按{g_zh}比较所指出的问题（$\\chi^2$检验）",
                  column_format="lrrrrrr", escape=False,
                  note=(f"Pearson $\\chi^2$ of {g_en} $\\times$ (ticked, not ticked), no continuity correction; "
-                       "$V$ = Cramér's $V$; $E<5$ = cells with an expected count below 5; "
-                       "$^\\dagger$ breaks Cochran's rule (more than 20\\% of cells below 5 or any below 1)."),
+                       "$V$ = Cramér's $V$; $E<5$ = cells with an expected count below 5"
+                       + ("; $^\\dagger$ breaks Cochran's rule (more than 20\\% of cells below 5 or any below 1)."
+                          if any_dagger else "; no test breaks Cochran's rule (more than 20\\% of cells below 5 or "
+                                             "any below 1).")),
                  note_zh=(f"{g_zh} $\\times$（勾选，未勾选）的Pearson $\\chi^2$检验，未作连续性校正；"
-                          "$V$ = Cramér $V$系数；$E<5$ = 期望频数低于5的单元格数；"
-                          "$^\\dagger$ 表示不满足Cochran准则（超过20\\%的单元格期望频数低于5，或有单元格低于1）。"))
+                          "$V$ = Cramér $V$系数；$E<5$ = 期望频数低于5的单元格数"
+                          + ("；$^\\dagger$ 表示不满足Cochran准则（超过20\\%的单元格期望频数低于5，或有单元格低于1）。"
+                             if any_dagger else "；没有一项检验不满足Cochran准则（超过20\\%的单元格期望频数低于5，"
+                                                "或有单元格低于1）。")))
 
 
 def _strongest(tests: pd.DataFrame) -> pd.Series:

@@ -954,7 +954,7 @@ def structure_figure(structure: pd.DataFrame, probabilities: Sequence[float], co
     matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
-    series = (("p_structure", "every construct's factor φ ≥ .95"), ("p_top", "true top two causes ranked first"),
+    series = (("p_structure", "every construct's factor φ ≥ .95"), ("p_top", "true top two causes ranked in the top two"),
               ("p_both", "both in the same sample"), ("p_first", "true first cause ranked first"),
               ("p_root_causes", "IPA root causes equal the population's"))
     s = structure.sort_values("n")

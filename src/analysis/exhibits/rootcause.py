@@ -353,7 +353,7 @@ def truth_check_table(check: TruthCheck | None, codebook: Any) -> Table:
         r"Estimated \% [CI]": [f"{100 * v:.1f} [{100 * a:.1f}, {100 * b:.1f}]" for v, a, b in
                                zip(c["est_share"], c["est_share_ci_low"], c["est_share_ci_high"])],
         "Rank (true / est.)": [f"{a} / {b}" for a, b in zip(c["true_rank"], c["est_rank"])],
-        "Quadrant (true / est.)": [QUADRANT_EN[a] if a == b else f"{QUADRANT_EN[a]} / {QUADRANT_EN[b]}"
+        "Quadrant (true / est.; one where equal)": [QUADRANT_EN[a] if a == b else f"{QUADRANT_EN[a]} / {QUADRANT_EN[b]}"
                                    for a, b in zip(c["true_quadrant"], c["est_quadrant"])]})
     # the quadrant column wraps: two different quadrants side by side are wider than the page allows
     note = ("True \\% = share of the population $R^2$ (Shapley decomposition of the latent model); "
