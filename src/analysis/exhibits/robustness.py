@@ -163,11 +163,12 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
             label = f"{name}, {labels.get(target, target)}" if target else name
             if key in ("top_cause", "top_set", "root_causes", "quadrant"):
                 default = QUADRANT_LABELS.get(r["default"], r["default"]) if isinstance(r["default"], str) else "---"
-                modal = QUADRANT_LABELS.get(r["modal"], r["modal"])
+                # inside the phrase a quadrant keeps its lower-case name ("always possible overkill")
+                modal = r["modal"] if r["modal"] in QUADRANT_LABELS else QUADRANT_LABELS.get(r["modal"], r["modal"])
                 # "always X" when every specification gives one answer; otherwise the count of answers and the
                 # most frequent one ("most often", not "mostly": the modal answer can be far from a majority).
                 n_answers = int(r["n_distinct"])
-                rng = f"always {modal}" if n_answers == 1 else f"{n_answers}; most often {modal}"
+                rng = f"always {modal}" if n_answers == 1 else f"{n_answers} answers; most often {modal}"
                 kept = _pct(r["share_kept"])
             elif key == "alpha" and target in omega.index:
                 o = omega.loc[target]
@@ -196,7 +197,9 @@ def robustness_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> Table:
                f"（{conclusions_zh}）。")
     return Table(frame, caption="How the key results move across the analytic choices (specification curve)",
                  raw=summary, note=_tex(note), note_zh=_tex(note_zh),
-                 column_format=(">{\\raggedright\\arraybackslash}p{5.4cm}>{\\raggedright\\arraybackslash}p{2.2cm}"
+                 # a wrapped result name keeps its indent (hanging indent under the \quad of its first line)
+                 column_format=(">{\\raggedright\\arraybackslash\\hangindent=1em\\hangafter=1}p{5.0cm}"
+                                ">{\\raggedright\\arraybackslash}p{2.6cm}"
                                 ">{\\raggedright\\arraybackslash}p{3.6cm}rr"),
                  font_size="\\scriptsize", escape=False)
 

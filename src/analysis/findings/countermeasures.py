@@ -113,7 +113,7 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
     driver gets its construct's measure only in the "low priority" quadrant (weak but less
     important), marked as second in line; in "keep up the good work" and "possible
     overkill" it gets the catalogue's ``quadrants`` advice instead (no new resources), one row per
-    quadrant for all its drivers (key ``"MO+IS"``, their evidence joined by "; ").
+    quadrant for all its drivers (key ``"MO+IS"``, their evidence joined by "; ", the quadrant named once).
     Drivers without a measure in the catalogue are left out.
 
     Parameters
@@ -193,9 +193,11 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
             row["measure"] = (said or "") + row["measure"]
         elif said:
             if r["quadrant"] in shared:
+                # one quadrant for all: "A: x% of explained variance, mean m; B: ... (quadrant)"
                 first = shared[r["quadrant"]]
                 first["key"] += "+" + row["key"]
-                first["evidence"] += "; " + row["evidence"]
+                tail = f" ({r['quadrant']})"
+                first["evidence"] = first["evidence"].removesuffix(tail) + "; " + row["evidence"]
                 continue
             row["measure"] = said
             shared[r["quadrant"]] = row
