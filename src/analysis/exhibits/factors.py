@@ -569,7 +569,7 @@ def loading_heatmap(structure: FactorStructure, summary: EFASummary,
     im = ax.imshow(L.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(L.to_numpy()):
         if abs(v) >= structure.salient:
-            ax.text(j, i, f"{v:.2f}".replace("0.", "."), ha="center", va="center", fontsize=6,
+            ax.text(j, i, f"{v:.2f}".replace("0.", "."), ha="center", va="center", fontsize=6.5,
                     color="white" if abs(v) > 0.6 else "black")
     ax.set_xticks(range(len(order)), [names[f].replace(" (", "\n(") for f in order], fontsize=7)
     ax.set_yticks(range(len(items)), [_item_label(i, reverse_items) for i in items], fontsize=7)

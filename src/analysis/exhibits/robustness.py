@@ -424,7 +424,7 @@ def spec_curve_figure(frame: pd.DataFrame, labels: Mapping[str, str], colors: Se
     ax.set_title("Most important driver: LMG share across specifications", fontsize=8)
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.2 * (hi - lo))              # headroom: the legend sits above the intervals
-    ax.legend(fontsize=6, frameon=False, loc="upper left", ncol=2)
+    ax.legend(fontsize=7.5, frameon=False, loc="upper left", ncol=2)
     ax.set_xticks([])
     # one row per rule the sweep switched (a rule without data for it has an empty column)
     rows = [(f"no {r} rule", curve[r].eq("off")) for r in RULE_ORDER if curve[r].ne("").any()]
@@ -471,11 +471,11 @@ def _dashboard(ax, rows: Sequence[tuple[str, pd.Series]], x: np.ndarray, color: 
     for k, (_, mask) in enumerate(rows):
         m = np.asarray(mask, dtype=bool)
         ax.scatter(x[m], np.full(m.sum(), k), s=5, color=color, marker="s")
-    ax.set_yticks(range(len(rows)), names, fontsize=6)
+    ax.set_yticks(range(len(rows)), names, fontsize=7.5)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-1, len(x))
     ax.set_xticks([])
-    ax.set_xlabel("Specifications, sorted by the estimate", fontsize=7)
+    ax.set_xlabel("Specifications, sorted by the estimate", fontsize=8)
     for spine in ("left", "bottom"):
         ax.spines[spine].set_visible(False)
     ax.tick_params(axis="y", length=0)
@@ -898,7 +898,7 @@ def recovery_figure(summary: pd.DataFrame, conf_level: float, colors: Sequence[s
         count more independent intervals, so their band is narrower).
     """
     checks = coverage_checks(summary, conf_level)
-    fig, axes = plt.subplots(1, 3, figsize=(7.4, 2.9))
+    fig, axes = plt.subplots(1, 3, figsize=(7.4, 3.3))
     combos = list(dict.fromkeys(zip(checks["quantity"], checks["interval"])))
     rings = False
     for k, (q, interval) in enumerate(combos):
@@ -928,15 +928,15 @@ def recovery_figure(summary: pd.DataFrame, conf_level: float, colors: Sequence[s
     for ax, title in zip(axes, ("Mean |bias| (% of the population value)", "RMSE (% of the population value)",
                                 "Coverage of the intervals (%)")):
         ax.set_xscale("log")
-        ax.set_xticks(sorted(checks["n"].unique()), [str(n) for n in sorted(checks["n"].unique())], fontsize=6)
+        ax.set_xticks(sorted(checks["n"].unique()), [str(n) for n in sorted(checks["n"].unique())], fontsize=7.5)
         ax.minorticks_off()
         ax.set_xlabel("n")
-        ax.set_title(title, fontsize=7)
+        ax.set_title(title, fontsize=7.5)
     handles, names = axes[0].get_legend_handles_labels()
     h2, n2 = axes[2].get_legend_handles_labels()
-    fig.legend(handles + h2, names + n2, loc="lower center", ncol=3, fontsize=6, frameon=False,
+    fig.legend(handles + h2, names + n2, loc="lower center", ncol=3, fontsize=7.5, frameon=False,
                bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    fig.tight_layout(rect=(0, 0.18, 1, 1))
     return fig
 
 
@@ -974,7 +974,7 @@ def structure_figure(structure: pd.DataFrame, probabilities: Sequence[float], co
     ax.set_ylim(-2, 102)
     ax.set_xlabel("Respondents n")
     ax.set_ylabel("Share of replications (%)")
-    ax.legend(fontsize=6, frameon=False, loc="lower right")
+    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
     ax.set_title("Recovering the factor structure and the root causes", fontsize=9)
     fig.tight_layout()
     return fig
