@@ -138,7 +138,7 @@ def test_section_has_no_typed_digits():
 # LaTeX commands the section may use besides the generated macros (main.tex defines \\doc, \\plural,
 # \\countcase, \\cnt, \\cntnone and \\casessimnote; provenance.tex defines \\ifcasessimulated and \\figsource).
 SECTION_COMMANDS = {"Delta", "begin", "caption", "centering", "citep", "citet", "citealp", "doc", "end", "fi",
-                    "ifsimulated", "plural", "figsource", "countcase", "cnt", "cntnone",
+                    "ifsimulated", "plural", "figsource", "countcase", "cnt", "cntnone", "ifsame",
                     "includegraphics", "input", "kappa", "label", "linewidth", "ref", "section", "casessimnote", "ifcasessimulated",
                     "subsection", "texttt"}
 

@@ -116,7 +116,7 @@ LATEX_COMMANDS = {"input", "section", "subsection", "paragraph", "label", "ref",
                   "texttt", "alpha", "omega", "rho", "geq", "begin", "end", "centering", "includegraphics",
                   "linewidth", "caption", "ifsimulated", "fi", "emph", "textit", "citealp",
                   "plural", "figsource", "else", "optlist", "twin", "covrange", "outcomeLc", "countcase",
-                  "cnt", "Cnt", "cntnone"}
+                  "cnt", "Cnt", "cntnone", "ifsame"}
 # main.tex defines \\plural, \\optlist, \\twin, \\covrange, \\outcomeLc, \\countcase, \\cnt, \\Cnt,
 # \\cntnone; provenance.tex \\figsource
 

@@ -364,9 +364,14 @@ def robustness_values(summary: pd.DataFrame, frame: pd.DataFrame, labels: Mappin
     v["robInflKept"] = 100 * float(infl["share_kept"])
     inf = frame[(frame["family"] == "inflation") & frame["value"].notna()]
     n_above = int((inf["ci_low"] > 0).sum())
-    v["robInflationSentence"] = (f"the interval lies above zero in {n_above} of the {len(inf)} specifications "
-                                 f"with at least two reviewed forms")
-    v["robInflationSentence_zh"] = f"在至少有两份复核评价表的{len(inf)}种设定中，有{n_above}种设定的区间位于零以上"
+    if n_above == len(inf):
+        v["robInflationSentence"] = f"the interval lies above zero in all {len(inf)} specifications with at least two reviewed forms"
+        v["robInflationSentence_zh"] = f"在至少有两份复核评价表的全部{len(inf)}种设定中，区间均位于零以上"
+    else:
+        where = f"{n_above} of the {len(inf)}" if n_above else f"none of the {len(inf)}"
+        v["robInflationSentence"] = f"the interval lies above zero in {where} specifications with at least two reviewed forms"
+        v["robInflationSentence_zh"] = (f"在至少有两份复核评价表的{len(inf)}种设定中，"
+                                        + (f"有{n_above}种设定的区间位于零以上" if n_above else "没有一种设定的区间位于零以上"))
     digits = {k: 0 for k in v if k.startswith(("robSpecs", "robTopKept", "robTopSetKept", "robRootKept",
                                                 "robAlphaKeptMin", "robCfaKeptMin", "robEfa", "robInflKept"))}
     digits.update({"robAlphaMin": 3, "robAlphaMax": 3, "robTopShareDefault": 1, "robTopShareMin": 1,
