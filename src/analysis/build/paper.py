@@ -194,7 +194,7 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
 
     values = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     # "''" (an empty value in params.yaml's comments) would print as a closing double quote
-    notes = {k: v.replace("''", "empty") for k, v in parameter_descriptions(paths.PARAMS_FILE).items()}
+    notes = {k: fmt.tex_quotes(v.replace("''", "empty")) for k, v in parameter_descriptions(paths.PARAMS_FILE).items()}
     single = [{"Parameter": k, "Value": str(v), "Meaning": notes.get(k, "")}
               for k, v in values.items() if not isinstance(v, dict)]
     groups = [{"Group": k if i == 0 else "", "Member": member, "Value": str(x), "Meaning": notes.get(k, "") if i == 0 else ""}
@@ -206,21 +206,24 @@ def write_parameter_table(resolved: Path, out: Path) -> None:
     def tables(single: list[dict], groups: list[dict]) -> str:
         tex = fmt.table_tex(pd.DataFrame(single), "parameters",
                             caption="Parameters of this build (params.yaml with command-line overrides) 本次构建的参数",
-                            column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} p{6.4cm}",
+                            column_format=">{\\raggedright\\arraybackslash}p{4cm} >{\\raggedright\\arraybackslash}p{3.6cm} "
+                                          ">{\\raggedright\\arraybackslash}p{6.4cm}",
                             formatters={"Value": code, "Parameter": name}, **common)
         if groups:
             tex += fmt.table_tex(
                 pd.DataFrame(groups), "parameter_groups",
                 caption="Parameter groups of this build: conventional cut-offs and case rules (params.yaml; "
                         "override one member as NAME='{member: value}') 参数组：常用临界值与案例规则",
-                column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l p{6cm}",
+                column_format=">{\\raggedright\\arraybackslash}p{2.6cm} >{\\raggedright\\arraybackslash}p{3.2cm} l "
+                              ">{\\raggedright\\arraybackslash}p{6cm}",
                 formatters={"Value": code, "Group": name, "Member": name}, **common)
         return tex
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(tables(single, groups), encoding="utf-8")
     # the Chinese edition's copy: the meanings from params_zh.yaml, headers, captions and source line in Chinese
-    notes_zh = yaml.safe_load((Path(__file__).with_name("params_zh.yaml")).read_text(encoding="utf-8"))
+    notes_zh = {k: fmt.tex_quotes(v) for k, v in
+                yaml.safe_load((Path(__file__).with_name("params_zh.yaml")).read_text(encoding="utf-8")).items()}
     tex = tables([{**r, "Meaning": notes_zh.get(r["Parameter"], r["Meaning"])} for r in single],
                  [{**r, "Meaning": notes_zh.get(r["Group"], r["Meaning"]) if r["Group"] else ""} for r in groups])
     words = {"Parameter": "参数", "Value": "取值", "Meaning": "含义", "Group": "参数组", "Member": "成员"}

@@ -233,7 +233,7 @@ def table_tex(table: pd.DataFrame, name: str, *, caption: str, label: str | None
         f"\\caption{{{linked_caption(caption, name)}}}\\label{{{label}}}",
         f"\\begin{{tabular}}{{{column_format}}}", r"\toprule", head, r"\midrule", *body, r"\bottomrule",
         r"\end{tabular}",
-        r"\begin{tablenotes}[flushleft]\footnotesize", r"\item " + " ".join(notes), r"\end{tablenotes}",
+        r"\begin{tablenotes}[flushleft]\footnotesize\raggedright", r"\item " + " ".join(notes), r"\end{tablenotes}",
         r"\end{threeparttable}", r"\end{table}", ""])
     return tex
 
@@ -333,7 +333,22 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
     out = latex_escape(text)
     for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
         out = out.replace(symbol, command)
-    return _SINGLE_QUOTED.sub(r"`\1'", _QUOTED.sub(r"``\1''", out))
+    return tex_quotes(out)
+
+
+def tex_quotes(text: str) -> str:
+    """Straight quotes as LaTeX's opening and closing ones: ``"a"`` → ````a''``, ``'a'`` → ```a'``.
+
+    Parameters
+    ----------
+    text : str
+        Text (LaTeX or plain); apostrophes ("the unit's") are left alone.
+
+    Returns
+    -------
+    str
+    """
+    return _SINGLE_QUOTED.sub(r"`\1'", _QUOTED.sub(r"``\1''", text))
 
 
 #: Text between two straight double quotes on one line.
