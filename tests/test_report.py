@@ -55,6 +55,7 @@ def test_latex_text_and_p_text():
     assert fmt.latex_text("α ≥ .70 & χ²") == r"$\alpha$ $\geq$ .70 \& $\chi^2$"
     assert fmt.latex_text("√AVE") == r"$\sqrt{\mathrm{AVE}}$"
     assert fmt.latex_text("a < b", {"<": "$<$"}) == "a $<$ b"
+    assert fmt.latex_text("as in (⟨cite:henseler2015⟩)") == "as in (\\citealp{henseler2015})"
     # straight quotes open and close (a bare " prints as a closing quote on both sides)
     assert fmt.latex_text('the rule "pay for results" applies') == "the rule ``pay for results'' applies"
     assert fmt.latex_text("the 'concentrate here' drivers' shares") == "the `concentrate here' drivers' shares"

@@ -30,8 +30,8 @@ EXTRACTION_NAMES = {"minres": "minimum residual (minres)", "ml": "maximum likeli
 ROTATION_NAMES = {"oblimin": "oblimin (oblique)", "promax": "promax (oblique)", "varimax": "varimax (orthogonal)",
                   "none": "no rotation"}
 #: The retention rules as the table names them.
-RULES = {"parallel": "Parallel analysis (Horn 1965)", "kaiser": "Kaiser's rule: eigenvalues of R above 1",
-         "scree": "Scree test: optimal coordinates (Raîche et al. 2013)"}
+RULES = {"parallel": "Parallel analysis (⟨cite:horn1965⟩)", "kaiser": "Kaiser's rule: eigenvalues of R above 1",
+         "scree": "Scree test: optimal coordinates (⟨cite:raiche2013⟩)"}
 #: Columns of the truth check (empty on real data).
 TRUTH_COLUMNS = ["item", "construct", "factor", "true_loading", "estimated_loading", "difference"]
 #: Decimals of the stage's macros (two unless listed).

@@ -292,10 +292,10 @@ def validity_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
         frame, "Convergent and discriminant validity", _raw(_with_label(v, VALIDITY_COLUMNS, label, 4)),
         column_format="lrrrrcr", font_size="\\footnotesize",
         formatters={c: f3 for c in ("CR", "AVE", "√AVE", "max |r|", "max HTMT")},
-        note="CR and AVE from the standardized CFA loadings (Fornell and Larcker 1981); max |r|: largest latent "
-             "correlation with another construct; HTMT as semTools::htmt (Henseler et al. 2015).",
-        note_zh="组合信度（CR）与平均方差提取量（AVE）由标准化CFA载荷计算（Fornell和Larcker，1981）；"
-                "max |r|：与其他构念的最大潜变量相关；HTMT按semTools::htmt计算（Henseler等，2015）。")
+        note="CR and AVE from the standardized CFA loadings (⟨cite:fornell1981⟩); max |r|: largest latent "
+             "correlation with another construct; HTMT as semTools::htmt (⟨cite:henseler2015⟩).",
+        note_zh="组合信度（CR）与平均方差提取量（AVE）由标准化CFA载荷计算（⟨cite:fornell1981⟩）；"
+                "max |r|：与其他构念的最大潜变量相关系数的绝对值；HTMT按semTools::htmt计算（⟨cite:henseler2015⟩）。")
 
 
 def lower_triangle(matrix: pd.DataFrame, diag: Callable[[float], str]) -> pd.DataFrame:
@@ -357,9 +357,9 @@ def htmt_table(ev: ScaleEvaluation) -> Table:
         lower_triangle(ev.htmt.set_index("construct")[names], lambda v: "---"), "Heterotrait–monotrait ratios (HTMT)",
         _raw(ev.htmt), tex_cells=False, column_format="l" + "r" * len(names), font_size="\\scriptsize",
         note=f"Values below {ev.cuts['htmt_strict']:.2f} (strict) or {ev.cuts['htmt_liberal']:.2f} (liberal) "
-             "indicate distinct constructs (Henseler et al. 2015).",
+             "indicate distinct constructs (⟨cite:henseler2015⟩).",
         note_zh=f"异质—单质比（HTMT）低于{ev.cuts['htmt_strict']:.2f}（严格标准）或"
-                f"{ev.cuts['htmt_liberal']:.2f}（宽松标准）表明构念之间具有区分效度（Henseler等，2015）。")
+                f"{ev.cuts['htmt_liberal']:.2f}（宽松标准）表明构念之间具有区分效度（⟨cite:henseler2015⟩）。")
 
 
 # --------------------------------------------------------------------------- figure
