@@ -259,3 +259,17 @@ def test_a_name_wrapped_over_lines_is_translated_whole_and_the_numbers_line_kept
     assert g.lookup("Organisation and\nstaffing\n10% · 3.37") == "组织与人员\n10% · 3.37"
     assert g.lookup("Information\nsystems") == "信息化"
     assert g.lookup("Information\nno such words") is None
+
+
+def test_an_english_column_whose_translation_repeats_a_chinese_one_is_dropped():
+    import pandas as pd
+
+    from analysis.exhibits.zh import drop_translated_duplicates
+
+    english = pd.DataFrame({"Driver": ["Target management"], "构念": ["预算绩效目标管理"], "n": ["3"]})
+    chinese = pd.DataFrame({"影响因素": ["预算绩效目标管理"], "构念": ["预算绩效目标管理"], "n": ["3"]})
+    frame, fmt = drop_translated_duplicates(chinese, english, "l >{\\raggedright}p{3cm} r")
+    assert list(frame.columns) == ["构念", "n"] and fmt == ">{\\raggedright}p{3cm} r"
+    # a column that differs stays, and so does an empty one
+    other = chinese.assign(影响因素=["目标"])
+    assert list(drop_translated_duplicates(other, english, "llr")[0].columns) == ["影响因素", "构念", "n"]

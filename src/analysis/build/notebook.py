@@ -154,7 +154,9 @@ class Stage:
         g = self.glossary
         before = set(g.missing)
         frame, column_format = zh.drop_english_twins(table.frame, table.column_format, g)
+        english = frame
         frame = g.frame(frame)
+        frame, column_format = zh.drop_translated_duplicates(frame, english, column_format)
         formatters = {g(str(k)): f for k, f in table.formatters.items()}
         writers.write_table(frame, name, generated_dir=paths.GENERATED_ZH, results_dir=None,
                             caption=table.caption_zh or zh_caption(name, table.caption), source=self.source, simulated=simulated,

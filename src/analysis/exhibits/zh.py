@@ -432,3 +432,38 @@ def drop_english_twins(frame: Any, column_format: str | None, translate: Glossar
         column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in drop)
     keep = [i for i in range(len(names)) if i not in twins]
     return frame.iloc[:, keep], column_format
+
+
+def drop_translated_duplicates(frame: Any, english: Any, column_format: str | None) -> tuple[Any, str | None]:
+    """Drop an English column whose translation repeats a Chinese column (``Driver`` → 影响因素 beside 构念).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table translated into Chinese.
+    english : DataFrame
+        The same table before translation (its headers tell the English columns from the Chinese ones).
+    column_format : str or None
+        As for :func:`drop_english_twins`.
+
+    Returns
+    -------
+    (DataFrame, str or None)
+        Unchanged when no such pair exists or the column specification cannot be read.
+    """
+    names = [str(c) for c in english.columns]
+    chinese = [j for j, c in enumerate(names) if _HAN.search(c)]
+    dupes = [i for i, c in enumerate(names) if not _HAN.search(c)
+             and any(frame.iloc[:, i].astype(str).tolist() == frame.iloc[:, j].astype(str).tolist() for j in chinese)
+             and frame.iloc[:, i].astype(str).str.strip().ne("").any()]
+    if not dupes:
+        return frame, column_format
+    if column_format is not None:
+        tokens = re.findall(r"(?:>\{[^{}]*\}\s*)?(?:[lrcS]|[pmb]\{[^{}]*\})|@\{[^{}]*\}|\|", column_format)
+        columns = [i for i, tok in enumerate(tokens) if not tok.startswith(("@", "|"))]
+        if "".join(tokens).replace(" ", "") != column_format.replace(" ", "") or len(columns) != len(names):
+            return frame, column_format
+        drop = {columns[i] for i in dupes}
+        column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in drop)
+    keep = [i for i in range(len(names)) if i not in dupes]
+    return frame.iloc[:, keep], column_format
