@@ -290,8 +290,13 @@ class Glossary:
                 out.iloc[:, i] = [self(v) for v in out.iloc[:, i]]
         original = [str(c) for c in frame.columns]
         names = [self(c) for c in original]
-        for i, name in enumerate(names):                 # two headers may not meet in one translation
-            if names.count(name) > 1 and name != original[i]:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):                 # two headers may not meet in one translation,
+            same = [original[j].strip() for j, n in enumerate(names) if n == name]
+            if len(same) > 1 and len(set(same)) == 1:    # unless they are one header repeated (a table in two
+                names[i] = name + " " * seen.get(name, 0)  # halves, told apart by trailing spaces)
+                seen[name] = seen.get(name, 0) + 1
+            elif len(same) > 1 and name != original[i]:
                 names[i] = original[i]
         out.columns = names
         return out
