@@ -63,9 +63,10 @@ def test_check_labels_and_table(results):
 
 
 def test_bands_note():
-    assert X.bands_note() == "Bands: 优 $\\geq$ 90, 良 80--90, 中 60--80, 差 $<$ 60 (财预〔2020〕10号)."
+    assert X.bands_note() == ("Bands: 优 (excellent) $\\geq$ 90, 良 (good) 80--90, 中 (medium) 60--80, "
+                              "差 (poor) $<$ 60 (财预〔2020〕10号).")
     other = C.GRADE_BANDS.assign(lower=[85.0, 75.0, 60.0, 0.0], upper=[100.0, 85.0, 75.0, 60.0])
-    assert X.bands_note(other).startswith("Bands: 优 $\\geq$ 85, 良 75--85, 中 60--75")
+    assert X.bands_note(other).startswith("Bands: 优 (excellent) $\\geq$ 85, 良 (good) 75--85, 中 (medium) 60--75")
 
 
 def test_grades_and_crosstab_tables(results):

@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.core.checks import check_conf_level, check_lang, require_columns
 from analysis.exhibits.format import fmt_number, fmt_p, latex_text, p_text
 from analysis.exhibits.table import Table, Values
-from analysis.findings.cases import (DEPT_L1_EN, FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS, RESULT_USE_EN, BlandAltman,
+from analysis.findings.cases import (DEPT_L1_EN, FUND_SOURCE_EN, FUNCTION_CLASS_EN, GRADE_BANDS, GRADE_EN, RESULT_USE_EN, BlandAltman,
                                      DepartmentSummary, GradeAgreement, HighScoreLowExecution, count_data_errors,
                                      kappa_label, level_one_weights, results_weight, slowest_group, widest_gap,
                                      wilson_interval)
@@ -118,10 +118,12 @@ def bands_note(bands: pd.DataFrame = GRADE_BANDS, *, lang: str = "en") -> str:
     """
     require_columns(bands, ["grade", "lower", "upper"], "the grade-band table")
     b = bands.sort_values("lower", ascending=False).reset_index(drop=True)
-    parts = [f"{b.loc[0, 'grade']} $\\geq$ {b.loc[0, 'lower']:g}"]
-    parts += [f"{g} {lo:g}--{hi:g}" for g, lo, hi in b.iloc[1:-1][["grade", "lower", "upper"]].itertuples(index=False)]
-    parts.append(f"{b.iloc[-1]['grade']} $<$ {b.iloc[-1]['upper']:g}")
-    if check_lang(lang) == "zh":
+    # the English edition names each grade in English too (excellent, good, medium, poor)
+    name = (lambda g: g) if check_lang(lang) == "zh" else (lambda g: f"{g} ({GRADE_EN[g].lower()})" if g in GRADE_EN else g)
+    parts = [f"{name(b.loc[0, 'grade'])} $\\geq$ {b.loc[0, 'lower']:g}"]
+    parts += [f"{name(g)} {lo:g}--{hi:g}" for g, lo, hi in b.iloc[1:-1][["grade", "lower", "upper"]].itertuples(index=False)]
+    parts.append(f"{name(b.iloc[-1]['grade'])} $<$ {b.iloc[-1]['upper']:g}")
+    if lang == "zh":
         return "分档：" + "，".join(parts) + "（财预〔2020〕10号）。"
     return "Bands: " + ", ".join(parts) + " (财预〔2020〕10号)."
 
