@@ -190,7 +190,7 @@ def test_coverage_verdicts_and_the_generated_sentences():
     checks = X.coverage_checks(s, conf).set_index("quantity")["verdict"]
     assert checks.to_dict() == {"alpha": "within", "lmg": "short", "b": "over"}
     sentence = X._coverage_sentence(X.coverage_checks(s, conf), conf)
-    assert "LMG shares covers below" in sentence and "91.0% at n = 300, band " in sentence
+    assert "LMG shares covers below" in sentence and "91.0% at n = 300; band " in sentence  # one row: its band once
     assert X.SHORTFALL_REASONS[("lmg", "bootstrap")] in sentence and "conservative" in sentence
     assert "Feldt" not in sentence
     ok = X._acceptance_sentence(X.coverage_checks(s, conf), [300], conf)

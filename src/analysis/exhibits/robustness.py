@@ -804,6 +804,19 @@ def _band(row: pd.Series) -> str:
     return f"{100 * row['band_low']:.1f}–{100 * row['band_high']:.1f}%"
 
 
+def _where(g: pd.DataFrame, lang: str = "en") -> str:
+    """The coverages of ``g``'s rows with their sizes, and the band once when the rows share one."""
+    bands = [_band(r) for _, r in g.iterrows()]
+    one = len(set(bands)) == 1
+    if lang == "zh":
+        cov = [f"n = {int(r['n'])}时为{100 * r['coverage']:.1f}%" + ("" if one else f"（误差带{b}）")
+               for (_, r), b in zip(g.iterrows(), bands)]
+        return "、".join(cov) + (f"；误差带为{bands[0]}" if one else "")
+    cov = [f"{100 * r['coverage']:.1f}% at n = {int(r['n'])}" + ("" if one else f", band {b}")
+           for (_, r), b in zip(g.iterrows(), bands)]
+    return ", ".join(cov) + (f"; band {bands[0]}" if one else "")
+
+
 def _coverage_sentence(checks: pd.DataFrame, conf_level: float) -> str:
     """Which pooled intervals cover outside their Monte Carlo band, at which sizes, and why."""
     outside = checks[checks["verdict"] != "within"]
@@ -814,7 +827,7 @@ def _coverage_sentence(checks: pd.DataFrame, conf_level: float) -> str:
     n_sizes = checks.groupby(["quantity", "interval"])["n"].nunique()
     for (q, interval), g in outside.groupby(["quantity", "interval"], sort=False):
         # each row's own band: pooled rows count more independent intervals than one replication, so it is narrower
-        where = ", ".join(f"{100 * r['coverage']:.1f}% at n = {int(r['n'])}, band {_band(r)}" for _, r in g.iterrows())
+        where = _where(g)
         direction = "below" if (g["verdict"] == "short").all() else "above" if (g["verdict"] == "over").all() \
             else "outside"
         reason = SHORTFALL_REASONS.get((q, interval), "")
@@ -837,7 +850,7 @@ def _coverage_sentence_zh(checks: pd.DataFrame, conf_level: float) -> str:
     parts = []
     n_sizes = checks.groupby(["quantity", "interval"])["n"].nunique()
     for (q, interval), g in outside.groupby(["quantity", "interval"], sort=False):
-        where = "、".join(f"n = {int(r['n'])}时为{100 * r['coverage']:.1f}%（误差带{_band(r)}）" for _, r in g.iterrows())
+        where = _where(g, "zh")
         direction = "低于" if (g["verdict"] == "short").all() else "高于" if (g["verdict"] == "over").all() \
             else "超出"
         reason = SHORTFALL_REASONS_ZH.get((q, interval), "")
