@@ -98,6 +98,8 @@ def _cited_keys() -> set[str]:
         for group in re.findall(r"\\cite(?:t|p|alp|alt|author|year)?\*?(?:\[[^\]]*\])*\{([^}]*)\}",
                                 tex.read_text(encoding="utf-8")):
             keys |= {k.strip() for k in group.split(",") if k.strip()}
+        # a table note's citation in plain text (analysis.exhibits.format.latex_text makes it a \\citealp)
+        keys |= set(re.findall(r"⟨cite:([A-Za-z0-9_:-]+)⟩", tex.read_text(encoding="utf-8")))
     return keys
 
 

@@ -327,14 +327,15 @@ def latex_text(text: str, extra: Mapping[str, str] | None = None) -> str:
     Returns
     -------
     str
-        LaTeX text; ``⟨cite:key⟩`` becomes ``\\citealp{key}``; a pair of straight double or single quotes becomes LaTeX's opening and closing
+        LaTeX text; a citation written as ``⟨cite:henseler2015⟩`` becomes natbib's ``citealp`` of that
+        key; a pair of straight double or single quotes becomes LaTeX's opening and closing
         quotes (a bare ``"`` or ``'`` prints as a closing quote on both sides); apostrophes stay.
     """
     out = latex_escape(text)
     for symbol, command in {**LATEX_SYMBOLS, **(extra or {})}.items():
         out = out.replace(symbol, command)
-    # ⟨cite:key⟩ in plain text becomes a natbib citation, so that a table note cites as its edition does
-    out = _CITE.sub(lambda m: "\\citealp{" + m.group(1).replace("\\_", "_") + "}", out)
+    # a citation token in plain text becomes a natbib citation, so that a table note cites as its edition does
+    out = _CITE.sub(lambda m: _CITE_COMMAND + "{" + m.group(1).replace("\\_", "_") + "}", out)
     return tex_quotes(out)
 
 
@@ -355,6 +356,7 @@ def tex_quotes(text: str) -> str:
 
 #: A citation written into plain text (table notes): ``⟨cite:henseler2015⟩``.
 _CITE = re.compile(r"⟨cite:([A-Za-z0-9\\_:-]+)⟩")
+_CITE_COMMAND = "\\citealp"
 #: Text between two straight double quotes on one line.
 _QUOTED = re.compile(r'"([^"\n]*)"')
 #: Text between two straight single quotes: the opening one not after a letter or digit (an apostrophe,
