@@ -479,6 +479,7 @@ def _cut_values(cuts: Mapping[str, float]) -> dict[str, float]:
              "loadingCut": "loading", "crCut": "cr", "aveCut": "ave", "htmtCutStrict": "htmt_strict",
              "htmtCutLiberal": "htmt_liberal", "cfiCutGood": "cfi_good", "cfiCutAcceptable": "cfi_acceptable",
              "rmseaCutGood": "rmsea_good", "rmseaCutAcceptable": "rmsea_acceptable", "srmrCut": "srmr_good",
+             "srmrCutAcceptable": "srmr_acceptable",
              "harmanCut": "harman", "floorCeilingCut": "floor_ceiling", "skewCut": "skew", "kurtCut": "kurtosis"}
     return {macro: cuts[key] for macro, key in names.items()}
 
