@@ -787,6 +787,15 @@ def recovery_values(summary: pd.DataFrame, structure: pd.DataFrame, planning: pd
         v[f"recPlan{level}"] = 100 * float(prob)
         for crit, key in (("p_structure", "Structure"), ("p_top", "Top"), ("p_both", "Both")):
             v[f"plan{key}{level}"] = str(p.loc[(crit, prob), "n_text"])
+    # one number when both probabilities need the same size ("500 for both"), else the two
+    lo_pct, hi_pct = (f"{100 * float(x):g}" for x in (probs[0], probs[-1]))
+    for key in ("Structure", "Top", "Both"):
+        low, high = v[f"plan{key}Low"], v[f"plan{key}High"]
+        noun, noun_zh = (" respondents", "名受访者") if key == "Structure" else ("", "名")
+        v[f"plan{key}Text"] = (f"{low}{noun} for both {lo_pct}% and {hi_pct}%" if low == high else
+                               f"{low}{noun} for {lo_pct}% and {high} for {hi_pct}%")
+        v[f"plan{key}Text_zh"] = (f"无论概率为{lo_pct}%还是{hi_pct}%，都需要{low}{noun_zh}" if low == high else
+                                  f"概率为{lo_pct}%时需要{low}{noun_zh}，为{hi_pct}%时需要{high}名")
     v["recCongruenceCut"] = f"{congruence:.2f}".lstrip("0")
     v["recCoverageSentence"] = _coverage_sentence(checks, conf_level)
     v["recAcceptanceSentence"] = _acceptance_sentence(checks, large, conf_level)
