@@ -427,15 +427,23 @@ def drop_english_twins(frame: Any, column_format: str | None, translate: Glossar
              and translate.lookup(c) != c]
     if not twins:
         return frame, column_format
+    return _drop_columns(frame, column_format, twins)
+
+
+def _drop_columns(frame: Any, column_format: str | None, drop: list[int]) -> tuple[Any, str | None]:
+    """``frame`` without the columns ``drop`` and ``column_format`` without their entries.
+
+    A specification it cannot read (one token per column: l, r, c, S, p{..}/m{..}/b{..}, each with an
+    optional >{..}; @{..} and | between) keeps the table as it is.
+    """
     if column_format is not None:
-        # one token per column: l, r, c, S, p{..}/m{..}/b{..}, each with an optional >{..}; @{..} and | between
         tokens = re.findall(r"(?:>\{[^{}]*\}\s*)?(?:[lrcS]|[pmb]\{[^{}]*\})|@\{[^{}]*\}|\|", column_format)
         columns = [i for i, tok in enumerate(tokens) if not tok.startswith(("@", "|"))]
-        if "".join(tokens).replace(" ", "") != column_format.replace(" ", "") or len(columns) != len(names):
+        if "".join(tokens).replace(" ", "") != column_format.replace(" ", "") or len(columns) != frame.shape[1]:
             return frame, column_format
-        drop = {columns[i] for i in twins}
-        column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in drop)
-    keep = [i for i in range(len(names)) if i not in twins]
+        gone = {columns[i] for i in drop}
+        column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in gone)
+    keep = [i for i in range(frame.shape[1]) if i not in drop]
     return frame.iloc[:, keep], column_format
 
 
@@ -463,12 +471,4 @@ def drop_translated_duplicates(frame: Any, english: Any, column_format: str | No
              and frame.iloc[:, i].astype(str).str.strip().ne("").any()]
     if not dupes:
         return frame, column_format
-    if column_format is not None:
-        tokens = re.findall(r"(?:>\{[^{}]*\}\s*)?(?:[lrcS]|[pmb]\{[^{}]*\})|@\{[^{}]*\}|\|", column_format)
-        columns = [i for i, tok in enumerate(tokens) if not tok.startswith(("@", "|"))]
-        if "".join(tokens).replace(" ", "") != column_format.replace(" ", "") or len(columns) != len(names):
-            return frame, column_format
-        drop = {columns[i] for i in dupes}
-        column_format = " ".join(tok for i, tok in enumerate(tokens) if i not in drop)
-    keep = [i for i in range(len(names)) if i not in dupes]
-    return frame.iloc[:, keep], column_format
+    return _drop_columns(frame, column_format, dupes)
