@@ -22,7 +22,7 @@ def test_root_causes_first_then_fired_case_findings_then_the_rest():
     assert list(table["key"]) == ["EV", "RA", "inflation", "execution", "PA", "OS"]
     assert list(table["order"]) == list(range(1, 7))
     assert "result_use" not in set(table["key"])  # full compliance: the rule does not fire
-    assert table.loc[table["key"] == "inflation", "evidence"].iloc[0].startswith("self-scores exceed")
+    assert table.loc[table["key"] == "inflation", "evidence"].iloc[0].startswith("Self-scores exceed")
     assert set(table["table"]) == {"tab:ipa", "tab:cases_inflation", "tab:cases_execution"}
 
 

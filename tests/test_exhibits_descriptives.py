@@ -248,12 +248,12 @@ def test_group_values_name_the_codebooks_groupings(sample, comparisons, cb):
     ph = pd.DataFrame(columns=POSTHOC_COLUMNS)
     d = ex.group_values(sample, comp, ph, cb).values
     assert cb.comparison_groups == ["D1", "D2"]
-    assert d["respondentModesText"].startswith("The most frequent unit type is Finance bureau (财政部门, 66.7%)")
+    assert d["respondentModesText"].startswith("The most frequent unit type is finance bureau (财政部门, 66.7%)")
     assert " and the most frequent position is " in d["respondentModesText"]
     assert d["respondentModesText_zh"].startswith("人数最多的单位类型是财政部门（66.7%），人数最多的岗位是")
     assert d["groupNamesText"] == "unit type and position" and d["groupNamesText_zh"] == "单位类型和岗位"
     assert d["groupSigText"] == "1 of 2 by unit type and 0 of 2 by position"
-    assert d["groupSigText_zh"] == "按单位类型存在差异的有1个，按岗位存在差异的有0个"
+    assert d["groupSigText_zh"] == "按单位类型存在差异的有1个，按岗位存在差异的一个也没有"
     assert (d["nGroupTests"], d["nPosthocPairsSig"], d["posthoc_found"]) == (2, 0, False)
     assert d["problemGroupText"] == "unit type"
 
@@ -265,7 +265,7 @@ def test_group_values_without_groupings(sample, cb):
     d = ex.group_values(sample, pd.DataFrame(), pd.DataFrame(), plain).values
     assert plain.comparison_groups == [] and not plain.paper_parts()["groups"]
     assert d["groupNamesText"] == d["groupSigText"] == "" and d["nGroupTests"] == 0
-    assert d["respondentModesText"].startswith("The most frequent unit type is Finance bureau")
+    assert d["respondentModesText"].startswith("The most frequent unit type is finance bureau")
 
 
 def test_problem_values(problems, cb):

@@ -116,9 +116,9 @@ LATEX_COMMANDS = {"input", "section", "subsection", "paragraph", "label", "ref",
                   "texttt", "alpha", "omega", "rho", "geq", "begin", "end", "centering", "includegraphics",
                   "linewidth", "caption", "ifsimulated", "fi", "emph", "textit", "citealp",
                   "plural", "figsource", "else", "optlist", "twin", "covrange", "outcomeLc", "countcase",
-                  "cnt", "Cnt", "cntnone", "ifsame"}
+                  "cnt", "Cnt", "cntnone", "ifsame", "quoted"}
 # main.tex defines \\plural, \\optlist, \\twin, \\covrange, \\outcomeLc, \\countcase, \\cnt, \\Cnt,
-# \\cntnone; provenance.tex \\figsource
+# \\cntnone, \\quoted; provenance.tex \\figsource
 
 
 @pytest.mark.parametrize("section,stage", [("reliability", "reliability"), ("factors", "factors")])

@@ -741,7 +741,7 @@ def group_values(sample: pd.DataFrame, comparisons: pd.DataFrame, posthoc: pd.Da
         m = modes.loc[g]
         label_en, label_zh = codebook.text(g, "en"), _zh_noun(codebook.text(g, "zh"))
         twin = f"{m['level_zh']}, " if m["level_zh"] != m["level_en"] else ""
-        en.append(f"the most frequent {_lower(label_en)} is {m['level_en']} ({twin}{100 * m['pct']:.1f}%)")
+        en.append(f"the most frequent {_lower(label_en)} is {_lower(m['level_en'])} ({twin}{100 * m['pct']:.1f}%)")
         zh.append(f"人数最多的{label_zh}是{m['level_zh']}（{100 * m['pct']:.1f}%）")
     modes_en = (and_list(en, "en")[:1].upper() + and_list(en, "en")[1:] + ".") if en else ""
     modes_zh = ("，".join(zh) + "。") if zh else ""
@@ -754,7 +754,9 @@ def group_values(sample: pd.DataFrame, comparisons: pd.DataFrame, posthoc: pd.Da
         "groupNamesText_zh": and_list([_zh_noun(codebook.text(g, "zh")) for g in groups], "zh") if groups else "",
         "groupSigText": and_list([f"{counts[g]} of {n_tests} by {_lower(codebook.text(g, 'en'))}" for g in groups],
                              "en") if groups else "",
-        "groupSigText_zh": "，".join(f"按{_zh_noun(codebook.text(g, 'zh'))}存在差异的有{counts[g]}个" for g in groups),
+        # "存在差异的有0个" reads as a template: a zero count says "一个也没有" (none at all)
+        "groupSigText_zh": "，".join(f"按{_zh_noun(codebook.text(g, 'zh'))}存在差异的"
+                                    + (f"有{counts[g]}个" if counts[g] else "一个也没有") for g in groups),
         "problemGroupText": _lower(codebook.text(groups[0], "en")) if groups else "",
         "problemGroupText_zh": _zh_noun(codebook.text(groups[0], "zh")) if groups else "",
         "nGroupTests": n_tests,

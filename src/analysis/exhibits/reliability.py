@@ -295,7 +295,7 @@ def validity_table(ev: ScaleEvaluation, label: Mapping[str, str]) -> Table:
         note="CR and AVE from the standardized CFA loadings (⟨cite:fornell1981⟩); max |r|: largest latent "
              "correlation with another construct; HTMT as semTools::htmt (⟨cite:henseler2015⟩).",
         note_zh="组合信度（CR）与平均方差提取量（AVE）由标准化CFA载荷计算（⟨cite:fornell1981⟩）；"
-                "max |r|：与其他构念的最大潜变量相关系数的绝对值；HTMT按semTools::htmt计算（⟨cite:henseler2015⟩）。")
+                "最大|r|：与其他构念的最大潜变量相关系数的绝对值；HTMT按semTools::htmt计算（⟨cite:henseler2015⟩）。")
 
 
 def lower_triangle(matrix: pd.DataFrame, diag: Callable[[float], str]) -> pd.DataFrame:

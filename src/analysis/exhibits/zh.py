@@ -167,6 +167,8 @@ class Glossary:
         t = " ".join(t.split())
         if re.match(r"^(?:tab|fig|sec|eq):\S+$", t):
             return t
+        if t in self.terms:                               # the glossary's word first, a code too ("SD": 标准差)
+            return self.terms[t]
         if not t or not _LETTERS.search(_NEUTRAL.sub("", t)) or _CODE.match(t):
             return text
         if _HAN.search(t):

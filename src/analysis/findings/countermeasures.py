@@ -168,10 +168,10 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
         v, pct = case_values, f"{100 * conf_level:g}%"
         below = f"{100 * exec_high:g}%"
         evidence = {
-            "inflation": (f"self-scores exceed re-evaluations by {float(v['inflationMean']):.1f} points on average "
+            "inflation": (f"Self-scores exceed re-evaluations by {float(v['inflationMean']):.1f} points on average "
                           f"({pct} CI {float(v['inflationCILow']):.1f} to {float(v['inflationCIHigh']):.1f}); "
                           f"{float(v['pctDowngraded']):.0f}% of reviewed projects downgraded", "tab:cases_inflation"),
-            "execution": (f"mean execution {float(v['execMeanPct']):.1f}%; {float(v['pctExecBelowNinety']):.0f}% of forms "
+            "execution": (f"Mean execution {float(v['execMeanPct']):.1f}%; {float(v['pctExecBelowNinety']):.0f}% of forms "
                           f"below {below}; slowest fund source: {v['slowestSource']}", "tab:cases_execution"),
             "result_use": (f"{float(v['pctRuleCompliant']):.0f}% of {int(v['nRuleAssessed'])} assessable medium or poor "
                            "projects were cut or cancelled as required", "tab:cases_compliance"),
