@@ -20,6 +20,9 @@ def prose_digits(tex: str) -> list[str]:
     """Digits left in LaTeX source after comments, exempt arguments and layout lengths are removed."""
     tex = re.sub(r"(?<!\\)%.*", "", tex)
     tex = re.sub(r"\\setlength\{[^{}]*\}\{[^{}]*\}", " ", tex)  # a layout length, both arguments
+    # float placement parameters (layout, not results)
+    tex = re.sub(r"\\renewcommand\{\\(?:top|bottom|text|floatpage|dbltop|dblfloatpage)fraction\}\{[\d.]+\}", " ", tex)
+    tex = re.sub(r"\\setcounter\{(?:totalnumber|topnumber|bottomnumber|dbltopnumber)\}\{\d+\}", " ", tex)
     for cmd in EXEMPT_COMMANDS:
         tex = re.sub(rf"\\{cmd}\*?(\[[^\]]*\])?\{{[^{{}}]*\}}", " ", tex)
     tex = re.sub(r"\[[^\]]*(pt|mm|cm|em|ex|linewidth|textwidth)[^\]]*\]", " ", tex)  # optional args: sizes

@@ -471,8 +471,8 @@ def truth_checks(truth: Mapping[str, Any], *, inflation: pd.DataFrame, agreement
               pop["share_self_ge_90"])
     add_share("Share high score, low execution", high.n_flagged, high.n_forms,
               real["high_score_low_execution"]["share"], pop["share_high_score_low_execution"])
-    names = {"overall": lambda g: "all forms", "by_fund_source": lambda g: f"fund source {FUND_SOURCE_EN.get(g, g)}",
-             "by_function_class": lambda g: f"function class {FUNCTION_CLASS_EN.get(g, g)}"}
+    names = {"overall": lambda g: "all forms", "by_fund_source": lambda g: f"fund source: {FUND_SOURCE_EN.get(g, g)}",
+             "by_function_class": lambda g: f"function class: {FUNCTION_CLASS_EN.get(g, g)}"}
     for by, frame in (("overall", by_class.iloc[[-1]]), ("by_fund_source", by_source),
                       ("by_function_class", by_class.iloc[:-1])):
         for _, r in frame.iterrows():
@@ -543,7 +543,7 @@ def truth_table(checks: pd.DataFrame, *, conf_level: float) -> Table:
                               ("Realised", "realised"), ("Population", "population")]},
                           "Covered": checks["covers_population"].map({True: "yes", False: "no"})})
     conf_pct = f"{100 * conf_level:g}"
-    return Table(frame, "Estimates checked against the simulated truth", raw=checks, column_format="p{5.4cm}rrrrrc",
+    return Table(frame, "Estimates checked against the simulated truth", raw=checks, column_format="p{6.4cm}rrrrrc",
                  escape=False, font_size="\\footnotesize",
                  note=(f"{conf_pct}\\% intervals: t (means), bootstrap (median), Wilson (shares, in \\%). "
                        "Realised: the simulator's value on the drawn sample; population: the model's value."),
