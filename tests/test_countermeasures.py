@@ -65,7 +65,9 @@ def test_a_driver_that_already_performs_well_is_not_given_more_resources(lang):
                 "OS": "low priority"})
     measure = countermeasures.countermeasure_table(ipa, None, cat, lang=lang).set_index("key")["measure"]
     assert measure["EV"] == cat["constructs"]["EV"][lang]  # a root cause gets its measure
-    assert measure["OS"] == cat["quadrants"]["low priority"][lang] + cat["constructs"]["OS"][lang]
+    own = cat["constructs"]["OS"][lang]
+    # in English the measure continues the sentence after "Second in line:" in lower case
+    assert measure["OS"] == cat["quadrants"]["low priority"][lang] + (own[:1].lower() + own[1:] if lang == "en" else own)
     # the drivers the matrix calls well served get the advice to hold the effort, not the investment
     assert measure["PA"] == cat["quadrants"]["possible overkill"][lang]
     assert measure["TG"] == cat["quadrants"]["keep up the good work"][lang]

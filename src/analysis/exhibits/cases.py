@@ -543,7 +543,7 @@ def truth_table(checks: pd.DataFrame, *, conf_level: float) -> Table:
                               ("Realised", "realised"), ("Population", "population")]},
                           "Covered": checks["covers_population"].map({True: "yes", False: "no"})})
     conf_pct = f"{100 * conf_level:g}"
-    return Table(frame, "Estimates checked against the simulated truth", raw=checks, column_format="p{6.4cm}rrrrrc",
+    return Table(frame, "Estimates checked against the simulated truth", raw=checks, column_format="p{5.6cm}rrrrrc",
                  escape=False, font_size="\\footnotesize",
                  note=(f"{conf_pct}\\% intervals: t (means), bootstrap (median), Wilson (shares, in \\%). "
                        "Realised: the simulator's value on the drawn sample; population: the model's value."),

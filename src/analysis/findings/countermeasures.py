@@ -190,7 +190,10 @@ def countermeasure_table(ipa: pd.DataFrame, case_values: Mapping[str, float] | N
         # a measure that would invest more in it
         said = advice.get(r["quadrant"], {}).get(lang)
         if r["quadrant"] == "low priority":
-            row["measure"] = (said or "") + row["measure"]
+            m = row["measure"]
+            if said and lang == "en" and not m[:2].isupper():   # "Second in line: vet and rate ..."
+                m = m[:1].lower() + m[1:]
+            row["measure"] = (said or "") + m
         elif said:
             if r["quadrant"] in shared:
                 # one quadrant for all: "A: x% of explained variance, mean m; B: ... (quadrant)"
